@@ -1,0 +1,54 @@
+#pragma once
+// Classification of a trained network (SPEC §3.5) and the no-memory learned
+// criterion (SPEC §3.6). Codes: 0 fail, 1 LC, 2 SP, 3 unstable.
+#include <span>
+
+#include "core/params.hpp"
+#include "core/result.hpp"
+#include "core/rng.hpp"
+#include "core/spec.hpp"
+
+namespace memphase {
+
+/// Thresholds of SPEC §3.5 (defaults are the reference's).
+struct ClassifyOptions {
+  double learn_threshold = 0.8;     ///< acc and rel must exceed this
+  double forget_threshold = 0.6;    ///< counts for the stability ratio
+  double stability_ratio = 0.1;     ///< unstable if ratio >= this
+  double tail_fraction = 0.1;       ///< last 10% of epochs
+  int free_run_factor = 9;          ///< free run for 9*T steps
+  int psd_radius2 = 9;              ///< disc (a-n/2)^2+(b-n/2)^2 <= 9
+  double psd_lc_threshold = 0.5;    ///< rho < 0.5 -> LC
+};
+
+/// Stability flag of SPEC §3.5 step 1 over per-epoch accuracy/reliability.
+bool is_stable(std::span<const float> acc, std::span<const float> rel, const ClassifyOptions& o = {});
+
+/// Mean of the last max(1, int(tail_fraction * n)) entries.
+double tail_mean(std::span<const float> x, double tail_fraction);
+
+/// Learned flag of SPEC §3.5 step 2 (tail means > threshold and stable).
+bool is_learned(std::span<const float> acc, std::span<const float> rel, const ClassifyOptions& o = {});
+
+/// PSD ratio rho of SPEC §3.5 step 4 from free-run rates F (n×N, n = 9T):
+/// centred PCA, projection of the UNcentred rates on the top two PCs (sign
+/// fixed so the largest-|component| of each PC is positive),
+/// s_t = sign(p_t1 - p_t2), P_k = |DFT(s)_k|^2 in fft-shift order, and
+/// rho = sum over the disc of P_a P_b / (sum_k P_k)^2.
+double psd_ratio(const Mat<double>& F, int radius2 = 9);
+
+/// Full classification of a finished training (SPEC §3.5): uses the curves
+/// for fail/unstable and, for learned networks, a free run of trial type 0
+/// for 9*T steps drawn from `rng` to compute rho. `steps` is T.
+Classification classify(const Curves& curves, const Params<float>& final_params,
+                        const ModelConfig& model, int n_cue, int steps, Rng& rng,
+                        const ClassifyOptions& o = {});
+
+/// No-memory learned criterion (SPEC §3.6): tail means of accuracy and
+/// reliability (taken on the final step) > 0.8. Aborted/diverged runs are
+/// not learned. Returns class fail (0) or, when learned, LC (1) is NOT used:
+/// the no-memory family reports learned / not learned only, stored as
+/// net_class = fail and learned = true/false.
+Classification classify_no_memory(const Curves& curves, Status status, const ClassifyOptions& o = {});
+
+}  // namespace memphase

@@ -1,0 +1,13 @@
+#include "core/spec.hpp"
+
+#include <algorithm>
+
+namespace memphase {
+
+std::int64_t TrainConfig::resolved_epochs() const {
+  if (epochs > 0) return epochs;
+  // Python: int(np.maximum(1e3, 3e4 * 1e-3 / lr)) -- truncation toward zero.
+  return static_cast<std::int64_t>(std::max(static_cast<double>(epochs_min), epochs_coeff / lr));
+}
+
+}  // namespace memphase
