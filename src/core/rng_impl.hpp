@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numbers>
 #include <type_traits>
-#include <vector>
+#include <algorithm>
 
 namespace memphase {
 
@@ -32,26 +32,32 @@ inline void fill_open_uniform(std::mt19937_64& eng, S* u, Eigen::Index n) {
 template <class Derived>
 void Rng::fill_normal(Eigen::DenseBase<Derived>& x, typename Derived::Scalar sigma) {
   using S = typename Derived::Scalar;
-  using Arr = Eigen::Array<S, Eigen::Dynamic, 1>;
+  using Chunk = Eigen::Array<S, Eigen::Dynamic, 1>;
   const Eigen::Index n = x.size();
   if (sigma == S(0)) {
     x.setZero();
     return;
   }
-  const Eigen::Index h = (n + 1) / 2;
-  thread_local Arr u;
-  u.resize(2 * h);
-  detail::fill_open_uniform<S>(eng_, u.data(), 2 * h);
-  auto u1 = u.head(h);
-  auto u2 = u.tail(h);
-  // Box-Muller: r = sigma*sqrt(-2 ln u1), theta = 2 pi u2 -> (r cos, r sin).
-  const S two_pi = static_cast<S>(2.0 * std::numbers::pi);
-  Arr rad = sigma * (S(-2) * u1.log()).sqrt();
-  Arr th = two_pi * u2;
-  // x is visited linearly; the first half gets cos, the second sin.
-  Eigen::Map<Arr> out(x.derived().data(), n);
-  out.head(h) = rad * th.cos();
-  out.tail(n - h) = (rad * th.sin()).head(n - h);
+  // Box-Muller on pairs, in chunks of 2*kPairs values that stay in L1 and live
+  // on the stack: no allocation, vectorised log/sqrt/sin/cos through Eigen.
+  // Within a chunk of m pairs, the first m outputs take r cos(theta) and the
+  // next m take r sin(theta).
+  constexpr Eigen::Index kPairs = 512;
+  alignas(64) S u[2 * kPairs];
+  alignas(64) S rad[kPairs];
+  S* out = x.derived().data();
+  for (Eigen::Index pos = 0; pos < n; pos += 2 * kPairs) {
+    const Eigen::Index len = std::min<Eigen::Index>(2 * kPairs, n - pos);
+    const Eigen::Index m = (len + 1) / 2;
+    detail::fill_open_uniform<S>(eng_, u, 2 * m);
+    Eigen::Map<Chunk> u1(u, m), u2(u + m, m), r(rad, m);
+    const S two_pi = static_cast<S>(2.0 * std::numbers::pi);
+    r = sigma * (S(-2) * u1.log()).sqrt();
+    u2 *= two_pi;
+    Eigen::Map<Chunk> o(out + pos, len);
+    o.head(m) = r * u2.cos();
+    o.tail(len - m) = (r * u2.sin()).head(len - m);
+  }
 }
 
 }  // namespace memphase

@@ -1,1 +1,54 @@
-// placeholder: being written
+#include "train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "model/rate_rnn.hpp"
+
+namespace memphase {
+
+Trainer::Trainer(const TaskSpec& spec)
+    : spec_(spec),
+      layout_(make_layout(spec.task, spec.model.dt)),
+      epochs_(spec.train.resolved_epochs()),
+      kernel_(std::make_unique<BpttKernel<float>>(spec.model, layout_)),
+      grad_(Params<float>::zeros(spec.model.n)) {}
+
+TrainState Trainer::start() const {
+  TrainState s(spec_.train.seed);
+  s.initial = init_params<float>(spec_.model.n, spec_.train.seed);
+  s.params = s.initial;
+  s.curves.reserve(static_cast<std::size_t>(epochs_));
+  return s;
+}
+
+bool Trainer::advance(TrainState& s, std::int64_t max_epochs) {
+  if (s.finished) return true;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::int64_t stop = max_epochs > 0 ? std::min(epochs_, s.epoch + max_epochs) : epochs_;
+  const TrainConfig& tc = spec_.train;
+  while (s.epoch < stop) {
+    const EpochStats st = kernel_->run(s.params, s.rng, grad_);
+    s.curves.loss.push_back(static_cast<float>(st.loss));
+    s.curves.accuracy.push_back(static_cast<float>(st.accuracy));
+    s.curves.reliability.push_back(static_cast<float>(st.reliability));
+    s.curves.grad_norm.push_back(static_cast<float>(st.grad_norm));
+    ++s.epoch;
+    if (!std::isfinite(st.loss)) {
+      s.status = Status::diverged;
+      s.finished = true;
+      break;
+    }
+    if (tc.abort_loss > 0 && st.loss > tc.abort_loss) {
+      s.status = Status::aborted;
+      s.finished = true;
+      break;
+    }
+    sgd_step(s.params, grad_, s.opt, tc.lr, tc.momentum, tc.weight_decay);
+  }
+  if (s.epoch >= epochs_) s.finished = true;
+  s.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return s.finished;
+}
+
+}  // namespace memphase

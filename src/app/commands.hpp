@@ -1,0 +1,33 @@
+#pragma once
+// Subcommands of the memphase binary. Each returns the process exit code;
+// only main() decides how the process exits.
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace memphase::app {
+
+/// Registers `memphase train` on the CLI and returns a callback runner.
+void add_train_command(CLI::App& app, int& exit_code);
+
+/// Options and result of `memphase bench`.
+struct BenchOptions {
+  int n = 100;
+  int batch = 128;
+  double delay = 200.0;
+  double min_time = 1.0;  ///< seconds per benchmark
+};
+struct BenchResult {
+  int n = 0, batch = 0, steps = 0;
+  double epoch_ms = 0, noise_ms = 0, sgemm_gflops = 0, epoch_flops = 0, epoch_gflops = 0,
+         roofline_fraction = 0, roofline_epoch_ms = 0;
+};
+/// GEMM floating-point operations of one training epoch.
+double epoch_gemm_flops(int n, int batch, int steps);
+BenchResult run_bench(const BenchOptions& opt);
+std::string to_json(const BenchResult& r);
+void add_bench_command(CLI::App& app, int& exit_code);
+
+}  // namespace memphase::app
