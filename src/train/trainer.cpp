@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/bytes.hpp"
 #include "model/rate_rnn.hpp"
 
 namespace memphase {
@@ -19,6 +20,40 @@ TrainState Trainer::start() const {
   s.initial = init_params<float>(spec_.model.n, spec_.train.seed);
   s.params = s.initial;
   s.curves.reserve(static_cast<std::size_t>(epochs_));
+  return s;
+}
+
+std::string encode_state(const TrainState& s) {
+  ByteWriter w;
+  put(w, s.initial);
+  put(w, s.params);
+  w.put(s.opt.initialised);
+  if (s.opt.initialised) put(w, s.opt.buf);
+  w.put_string(s.rng.save());
+  w.put(s.epoch);
+  put(w, s.curves);
+  w.put(s.status);
+  w.put(s.finished);
+  w.put(s.train_seconds);
+  return w.take();
+}
+
+TrainState decode_state(std::string_view bytes, const std::string& what) {
+  ByteReader r(bytes, what);
+  TrainState s(0);
+  get(r, s.initial);
+  get(r, s.params);
+  s.opt.initialised = r.get<bool>();
+  if (s.opt.initialised) get(r, s.opt.buf);
+  s.rng.restore(r.get_string());
+  s.epoch = r.get<std::int64_t>();
+  get(r, s.curves);
+  s.status = r.get<Status>();
+  s.finished = r.get<bool>();
+  s.train_seconds = r.get<double>();
+  if (!r.done()) throw IoError(what + ": corrupt checkpoint (trailing bytes)");
+  if (static_cast<std::int64_t>(s.curves.size()) != s.epoch)
+    throw IoError(what + ": corrupt checkpoint (curve length != epoch)");
   return s;
 }
 

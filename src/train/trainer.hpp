@@ -4,6 +4,8 @@
 // restored at any epoch boundary; a restored state continues bit-identically.
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "core/params.hpp"
 #include "core/result.hpp"
@@ -29,6 +31,11 @@ struct TrainState {
 
   explicit TrainState(std::uint64_t seed) : rng(seed, stream::train) {}
 };
+
+/// Binary encoding of a TrainState (for checkpoints); decode throws IoError
+/// naming `what` on a truncated or malformed buffer.
+std::string encode_state(const TrainState& s);
+TrainState decode_state(std::string_view bytes, const std::string& what);
 
 class Trainer {
  public:
