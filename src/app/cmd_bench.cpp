@@ -42,13 +42,6 @@ class Collector : public benchmark::BenchmarkReporter {
 
 }  // namespace
 
-double epoch_gemm_flops(int n, int batch, int steps) {
-  const double nn = n, b = batch, tm1 = steps - 1, t = steps;
-  // forward W_rec r, backward W_rec^T delta, dW_rec = Delta R^T: 3 GEMMs of
-  // 2 N N B per step; read-out, its gradient and W_out^T G: 3 of 2*2*N*B*T.
-  return 3.0 * 2.0 * nn * nn * b * tm1 + 3.0 * 2.0 * 2.0 * nn * b * t;
-}
-
 BenchResult run_bench(const BenchOptions& opt) {
   ModelConfig model;
   model.n = opt.n;
@@ -104,7 +97,7 @@ BenchResult run_bench(const BenchOptions& opt) {
   r.noise_ms = col.seconds["noise"] * 1e3;
   const double gemm_flops = 2.0 * opt.n * opt.n * opt.batch;
   r.sgemm_gflops = gemm_flops / col.seconds["sgemm"] / 1e9;
-  r.epoch_flops = epoch_gemm_flops(opt.n, layout.batch(), layout.steps);
+  r.epoch_flops = epoch_flops(opt.n, layout.batch(), layout.steps);
   r.epoch_gflops = r.epoch_flops / col.seconds["epoch"] / 1e9;
   r.roofline_fraction = r.epoch_gflops / r.sgemm_gflops;
   r.roofline_epoch_ms = r.epoch_flops / (r.sgemm_gflops * 1e9) * 1e3;

@@ -24,10 +24,17 @@ struct BenchResult {
   double epoch_ms = 0, noise_ms = 0, sgemm_gflops = 0, epoch_flops = 0, epoch_gflops = 0,
          roofline_fraction = 0, roofline_epoch_ms = 0;
 };
-/// GEMM floating-point operations of one training epoch.
-double epoch_gemm_flops(int n, int batch, int steps);
 BenchResult run_bench(const BenchOptions& opt);
 std::string to_json(const BenchResult& r);
 void add_bench_command(CLI::App& app, int& exit_code);
+
+/// `memphase run CAMPAIGN.yaml --out DIR` (MPI; see campaign/scheduler.hpp).
+void add_run_command(CLI::App& app, int& exit_code);
+/// `memphase gather DIR` (MPI, collective parallel-HDF5 write).
+void add_gather_command(CLI::App& app, int& exit_code);
+/// `memphase status DIR`: counts, core-hours, ETA from manifest and journals.
+void add_status_command(CLI::App& app, int& exit_code);
+/// `memphase plan CAMPAIGN.yaml [--ranks P] [--walltime H] [--simulate]`.
+void add_plan_command(CLI::App& app, int& exit_code);
 
 }  // namespace memphase::app

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   memphase::app::add_train_command(app, exit_code);
   memphase::app::add_bench_command(app, exit_code);
+  memphase::app::add_run_command(app, exit_code);
+  memphase::app::add_gather_command(app, exit_code);
   spdlog::set_pattern("[%H:%M:%S.%e] [%l] %v");
   try {
     app.parse(argc, argv);

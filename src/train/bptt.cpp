@@ -4,6 +4,11 @@
 
 namespace memphase {
 
+double epoch_flops(int n, int batch, int steps) {
+  const double nn = n, b = batch;
+  return 3.0 * 2.0 * nn * nn * b * (steps - 1) + 3.0 * 2.0 * 2.0 * nn * b * steps;
+}
+
 template <class S>
 BpttKernel<S>::BpttKernel(const ModelConfig& model, const TrialLayout& layout)
     : model_(model),

@@ -22,6 +22,12 @@ struct EpochStats {
   double grad_norm = 0;    ///< ||dL/dW_rec||_F
 };
 
+/// Floating-point operations of the GEMMs of one epoch (the cost model of
+/// the scheduler and the numerator of `memphase bench`'s GFLOP/s): forward
+/// W_rec r, backward W_rec^T delta and dW_rec = Delta R^T (2 N N B per step
+/// each), plus read-out, its gradient and W_out^T G (2*2*N*B*T each).
+double epoch_flops(int n, int batch, int steps);
+
 template <class S>
 class BpttKernel {
  public:

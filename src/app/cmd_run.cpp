@@ -1,0 +1,91 @@
+// `memphase run` and `memphase gather`: the MPI subcommands. MPI is
+// initialised only here, so the serial subcommands never touch it.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/environment.hpp>
+#include <memory>
+
+#include "app/commands.hpp"
+#include "campaign/gather.hpp"
+#include "campaign/run_dir.hpp"
+#include "campaign/scheduler.hpp"
+#include "config/campaign.hpp"
+#include "io/durable.hpp"
+
+namespace memphase::app {
+
+namespace {
+
+/// Parses "3600", "90m", "12h", "1:30:00" (h:m:s) into seconds.
+double parse_walltime(const std::string& s) {
+  if (s.empty()) return 0.0;
+  try {
+    if (s.find(':') != std::string::npos) {
+      double total = 0.0;
+      std::size_t start = 0;
+      for (;;) {
+        const auto colon = s.find(':', start);
+        total = total * 60.0 + std::stod(s.substr(start, colon - start));
+        if (colon == std::string::npos) break;
+        start = colon + 1;
+      }
+      return total;
+    }
+    std::size_t used = 0;
+    const double v = std::stod(s, &used);
+    const std::string unit = s.substr(used);
+    if (unit.empty() || unit == "s") return v;
+    if (unit == "m") return v * 60.0;
+    if (unit == "h") return v * 3600.0;
+  } catch (const std::exception&) {
+  }
+  throw ConfigError(fmt::format("--walltime: cannot parse '{}' (use seconds, 90m, 12h or h:mm:ss)", s));
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<RunOptions>();
+  auto walltime = std::make_shared<std::string>();
+  CLI::App* c = app.add_subcommand("run", "Run or resume a campaign (use under mpirun/srun)");
+  c->add_option("campaign", o->campaign_path, "campaign YAML")->required()->check(CLI::ExistingFile);
+  c->add_option("--out,-o", o->out_dir, "run directory (created, or resumed if it exists)")->required();
+  c->add_flag("--extend", o->extend, "accept a superset grid (more seeds/delays) and run only new tasks");
+  c->add_flag("--ignore-version", o->ignore_version,
+              "resume although the code version differs (results may not be bit-identical)");
+  c->add_option("--walltime", *walltime, "time budget (s, 90m, 12h or h:mm:ss); Slurm's end time is used too");
+  c->add_option("--walltime-margin", o->walltime_margin, "checkpoint this many seconds before the end")
+      ->capture_default_str();
+  c->add_option("--progress-every", o->progress_seconds, "seconds between progress lines")->capture_default_str();
+  c->add_flag("--no-gather", [o](std::int64_t) { o->gather = false; }, "do not write campaign.h5 at the end");
+  c->callback([o, walltime, &exit_code]() {
+    o->walltime = parse_walltime(*walltime);
+    boost::mpi::environment env(boost::mpi::threading::single, true);
+    boost::mpi::communicator world;
+    exit_code = run_campaign(world, *o);
+  });
+}
+
+void add_gather_command(CLI::App& app, int& exit_code) {
+  auto dir = std::make_shared<std::string>();
+  CLI::App* c = app.add_subcommand("gather", "Write DIR/campaign.h5 from the journals (parallel HDF5)");
+  c->add_option("dir", *dir, "run directory")->required();
+  c->callback([dir, &exit_code]() {
+    boost::mpi::environment env(boost::mpi::threading::single, true);
+    boost::mpi::communicator world;
+    RunPaths p{*dir};
+    // Every rank validates the directory itself (it is on a shared file
+    // system); a failure is therefore the same on every rank, before any
+    // collective work.
+    read_manifest(p);
+    const Campaign camp = parse_campaign(read_file(p.campaign()), p.campaign());
+    const std::int64_t rows = gather_campaign(world, p, camp);
+    if (world.rank() == 0)
+      fmt::print("memphase gather: {} of {} tasks done; wrote {}\n", rows, camp.tasks.size(), p.output());
+    exit_code = 0;
+  });
+}
+
+}  // namespace memphase::app

@@ -1,0 +1,95 @@
+#pragma once
+// The run directory of a campaign and everything durable in it:
+//
+//   DIR/manifest.yaml      campaign hash, code version, grid size, sessions
+//   DIR/campaign.yaml      canonical campaign text (compared on resume)
+//   DIR/lock               flock(2) held by rank 0 of the running job
+//   DIR/journal/s<S>-r<R>.log   committed results of session S, rank R
+//   DIR/ckpt/<key>.ckpt    checkpoint of an in-flight task
+//   DIR/logs/s<S>-r<R>.log structured log lines
+//   DIR/campaign.h5        written by gather
+//
+// No MPI here: rank 0 calls these and broadcasts what others need.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/campaign.hpp"
+#include "core/result.hpp"
+#include "train/trainer.hpp"
+
+namespace memphase {
+
+/// What DIR/manifest.yaml records.
+struct Manifest {
+  std::string name, family, campaign_hash, code_version, git_describe, build_type;
+  bool dirty = false;
+  std::int64_t grid_size = 0;
+  std::int64_t sessions = 0;  ///< run invocations so far
+  std::string created;        ///< UTC ISO time
+};
+
+struct RunPaths {
+  std::string dir;
+  std::string manifest() const { return dir + "/manifest.yaml"; }
+  std::string campaign() const { return dir + "/campaign.yaml"; }
+  std::string journal_dir() const { return dir + "/journal"; }
+  std::string ckpt_dir() const { return dir + "/ckpt"; }
+  std::string log_dir() const { return dir + "/logs"; }
+  std::string output() const { return dir + "/campaign.h5"; }
+  std::string journal(std::int64_t session, int rank) const;
+  std::string checkpoint(std::uint64_t key) const;
+};
+
+/// Manifest of the running binary for campaign c.
+Manifest make_manifest(const Campaign& c);
+std::string manifest_to_yaml(const Manifest& m);
+/// Parses DIR/manifest.yaml; throws CampaignError if DIR is not a campaign.
+Manifest read_manifest(const RunPaths& p);
+
+/// Names the differences between two canonical campaign texts, one per line
+/// ("train.epochs: 300 -> 400", "+ grid.seeds[3]: 3"); empty if equal.
+std::string diff_canonical(const std::string& old_text, const std::string& new_text);
+
+/// True if every task key of `old_c` is also a task of `new_c` and nothing
+/// but the grid (axes, seeds) changed.
+bool is_grid_superset(const Campaign& old_c, const Campaign& new_c);
+
+/// Prepares DIR for `memphase run` on rank 0: creates it, or validates an
+/// existing manifest against c (config hash, code version); with `extend`,
+/// accepts a superset grid. Writes the updated manifest (sessions + 1).
+/// Returns the new session number. Throws CampaignError naming what changed.
+std::int64_t prepare_run_dir(const RunPaths& p, const Campaign& c, bool extend,
+                             bool ignore_version);
+
+/// Location of one committed result.
+struct CommittedRef {
+  std::string file;
+  std::uint64_t offset = 0;
+};
+
+/// Scans every journal of DIR: committed task key -> first record. Counts of
+/// duplicate commits (must be 0) and torn tails are returned for reporting.
+struct JournalIndex {
+  std::map<std::uint64_t, CommittedRef> committed;
+  std::size_t duplicates = 0;
+  std::size_t torn = 0;
+  std::vector<std::string> warnings;
+};
+JournalIndex index_journals(const RunPaths& p);
+
+/// Reads and decodes one committed result.
+TaskResult read_result(const CommittedRef& ref, std::uint64_t key);
+
+/// Encodes a finished result as a journal payload.
+std::string encode_result(const TaskResult& r);
+
+/// Writes the checkpoint of an in-flight task atomically.
+void write_checkpoint(const RunPaths& p, std::uint64_t key, const TrainState& s);
+/// Loads a checkpoint; nullopt (with *why) if absent or corrupt.
+std::optional<TrainState> load_checkpoint(const RunPaths& p, std::uint64_t key, std::string* why);
+void remove_checkpoint(const RunPaths& p, std::uint64_t key);
+
+}  // namespace memphase

@@ -1,0 +1,41 @@
+#pragma once
+// `memphase run`: the MPI master/worker engine. Rank 0 orders the pending
+// tasks by estimated cost (longest first) and hands them out on request; it
+// also trains, serving requests between its own epochs. Every rank
+// checkpoints its in-flight task and appends finished tasks to its own
+// journal. The communicator is passed in; nothing here uses MPI_COMM_WORLD.
+#include <boost/mpi/communicator.hpp>
+#include <cstdint>
+#include <string>
+
+namespace memphase {
+
+struct RunOptions {
+  std::string campaign_path;
+  std::string out_dir;
+  bool extend = false;          ///< accept a superset grid and run only new tasks
+  bool ignore_version = false;  ///< resume although the code version changed
+  /// Wall-clock budget in seconds (0: none). Also read from Slurm
+  /// (SLURM_JOB_END_TIME) when present. Tasks that cannot finish are not
+  /// dispatched; every rank checkpoints `walltime_margin` seconds before the end.
+  double walltime = 0.0;
+  double walltime_margin = 60.0;
+  double progress_seconds = 10.0;  ///< progress line interval on rank 0
+  bool gather = true;              ///< write campaign.h5 when all tasks are done
+  std::string command_line;
+};
+
+/// Runs (or resumes) a campaign on `comm`. Returns the exit code: 0 when all
+/// tasks are done or the run stopped cleanly on a signal / walltime (the
+/// message says how to resume). Throws ConfigError / CampaignError / IoError
+/// on every rank alike before any training starts.
+int run_campaign(const boost::mpi::communicator& comm, const RunOptions& opt);
+
+/// Estimated cost of one task in GEMM flops (epochs x epoch_flops).
+double task_cost(const struct TaskSpec& spec);
+
+/// Default effective GFLOP/s of one core for time estimates (from
+/// `memphase bench` on the development machine); MEMPHASE_GFLOPS overrides.
+double effective_gflops();
+
+}  // namespace memphase

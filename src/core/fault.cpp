@@ -1,0 +1,49 @@
+#include "core/fault.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <string>
+
+namespace memphase {
+
+namespace {
+
+struct FaultSpec {
+  bool active = false;
+  std::string point;
+  int rank = -1;
+  long count = 1;
+  long seen = 0;
+};
+
+FaultSpec& spec() {
+  static FaultSpec s = [] {
+    FaultSpec f;
+    const char* env = std::getenv("MEMPHASE_FAULT");
+    if (!env || !*env) return f;
+    const std::string v(env);
+    const auto a = v.find(':');
+    const auto b = a == std::string::npos ? std::string::npos : v.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) return f;
+    f.point = v.substr(0, a);
+    f.rank = std::atoi(v.substr(a + 1, b - a - 1).c_str());
+    f.count = std::atol(v.substr(b + 1).c_str());
+    f.active = f.count > 0;
+    return f;
+  }();
+  return s;
+}
+
+int g_rank = 0;
+
+}  // namespace
+
+void fault_set_rank(int rank) { g_rank = rank; }
+
+void fault_point(std::string_view point) {
+  FaultSpec& f = spec();
+  if (!f.active || point != f.point || (f.rank >= 0 && f.rank != g_rank)) return;
+  if (++f.seen == f.count) std::raise(SIGKILL);
+}
+
+}  // namespace memphase

@@ -1,0 +1,20 @@
+#pragma once
+// Fault injection for the crash tests. MEMPHASE_FAULT="<point>:<rank>:<n>"
+// makes the process kill itself with SIGKILL the n-th time (1-based) it
+// reaches <point> while its MPI rank is <rank> (-1: any rank). Points:
+//   epoch       after an epoch of training
+//   ckpt-write  halfway through writing a checkpoint's temp file
+//   journal     halfway through a journal append (a torn record)
+//   gather      while campaign.h5.tmp is being written
+// Unset (the default): every check is one predictable branch.
+#include <string_view>
+
+namespace memphase {
+
+/// Sets the rank used to match MEMPHASE_FAULT (call once after MPI_Init).
+void fault_set_rank(int rank);
+
+/// Kills the process with SIGKILL if the configured fault fires here.
+void fault_point(std::string_view point);
+
+}  // namespace memphase

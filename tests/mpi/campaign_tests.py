@@ -1,0 +1,217 @@
+#!/usr/bin/python3
+"""MPI integration tests of `memphase run` / `gather`, run by ctest under real
+mpirun. Each subcommand is one test; it exits non-zero on failure.
+
+Usage: campaign_tests.py <test> --memphase BIN --mpiexec MPIEXEC
+       [--preflags "..."] --campaign YAML --work DIR [--np N]
+"""
+import argparse
+import glob
+import os
+import random
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+
+ARGS = None
+
+
+def mpirun(np_, *cmd, env=None, check=True, timeout=600):
+    full = [ARGS.mpiexec, "-n", str(np_)] + ARGS.preflags.split() + [ARGS.memphase] + list(cmd)
+    e = dict(os.environ)
+    e.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    e.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    e.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")
+    if env:
+        e.update(env)
+    print("+", " ".join(full), ("with " + str(env)) if env else "", flush=True)
+    p = subprocess.run(full, env=e, capture_output=True, text=True, timeout=timeout)
+    sys.stdout.write(p.stdout[-4000:])
+    sys.stderr.write(p.stderr[-4000:])
+    if check and p.returncode != 0:
+        raise SystemExit(f"FAIL: exit {p.returncode}: {' '.join(full)}")
+    return p
+
+
+def fresh(name):
+    d = os.path.join(ARGS.work, name)
+    shutil.rmtree(d, ignore_errors=True)
+    return d
+
+
+def load(path):
+    """Per-task results keyed by (lr, delay, seed): weights, curves, class."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        g = f["grid"]
+        off = f["curves/offset"][:]
+        for k in range(len(g["lr"])):
+            key = (float(g["lr"][k]), float(g["delay"][k]), int(g["seed"][k]))
+            rec = {"done": int(f["tasks/done"][k]), "class": int(f["tasks/class"][k]),
+                   "status": int(f["tasks/status"][k]), "epochs": int(f["tasks/epochs_run"][k])}
+            for w in ("W_in", "W_rec", "W_out", "b_in", "b_rec", "b_out"):
+                rec["final/" + w] = f["weights/final/" + w][k].tobytes()
+                rec["initial/" + w] = f["weights/initial/" + w][k].tobytes()
+            for c in ("loss", "accuracy", "reliability", "grad_norm", "epoch"):
+                rec["curve/" + c] = f["curves/" + c][off[k]:off[k + 1]].tobytes()
+            out[key] = rec
+    return out
+
+
+def compare(a_path, b_path):
+    a, b = load(a_path), load(b_path)
+    if set(a) != set(b):
+        raise SystemExit(f"FAIL: different task sets {len(a)} vs {len(b)}")
+    bad = [k for k in a if a[k] != b[k]]
+    if bad:
+        k = bad[0]
+        diff = [f for f in a[k] if a[k][f] != b[k][f]]
+        raise SystemExit(f"FAIL: {len(bad)} tasks differ, e.g. {k}: fields {diff}")
+    if not all(r["done"] for r in a.values()):
+        raise SystemExit("FAIL: not every task is done")
+    print(f"identical: {len(a)} tasks (weights, curves, classes) bitwise equal")
+
+
+def journal_commits(run_dir):
+    """Counts committed records per task key over all journals (parses the
+    framing: magic u32, version u32, key u64, len u64, payload, xxh64, commit)."""
+    counts = {}
+    for path in sorted(glob.glob(os.path.join(run_dir, "journal", "*.log"))):
+        data = open(path, "rb").read()
+        at = 0
+        while at + 36 <= len(data):
+            magic, ver, key, ln = struct.unpack_from("<IIQQ", data, at)
+            end = at + 24 + ln
+            if magic != 0x4E4A504D or end + 12 > len(data):
+                break
+            (commit,) = struct.unpack_from("<I", data, end + 8)
+            if commit != 0x54494D43:
+                break
+            counts[key] = counts.get(key, 0) + 1
+            at = end + 12
+    return counts
+
+
+def reference(np_=1):
+    """An uninterrupted run, shared by the tests of one ctest invocation."""
+    d = os.path.join(ARGS.work, f"reference-np{np_}")
+    if not os.path.exists(os.path.join(d, "campaign.h5")):
+        shutil.rmtree(d, ignore_errors=True)
+        mpirun(np_, "run", ARGS.campaign, "--out", d)
+    return os.path.join(d, "campaign.h5")
+
+
+def assert_no_double_commits(run_dir, expected):
+    counts = journal_commits(run_dir)
+    twice = {k: v for k, v in counts.items() if v > 1}
+    if twice:
+        raise SystemExit(f"FAIL: {len(twice)} tasks committed more than once")
+    if len(counts) != expected:
+        raise SystemExit(f"FAIL: {len(counts)} committed tasks, expected {expected}")
+    print(f"journals: {len(counts)} tasks committed exactly once")
+
+
+def n_tasks():
+    with h5py.File(reference(), "r") as f:
+        return len(f["grid/lr"])
+
+
+# ---------------------------------------------------------------- tests
+def t_run():
+    """Runs the campaign at --np and checks the file with h5ls and h5py."""
+    d = fresh(f"run-np{ARGS.np}")
+    mpirun(ARGS.np, "run", ARGS.campaign, "--out", d)
+    h5 = os.path.join(d, "campaign.h5")
+    subprocess.run(["h5ls", "-r", h5], check=True, capture_output=True)
+    compare(h5, reference(1))
+    assert_no_double_commits(d, n_tasks())
+    if glob.glob(os.path.join(d, "*.tmp*")) or glob.glob(os.path.join(d, "ckpt", "*")):
+        raise SystemExit("FAIL: temp files or checkpoints left behind")
+
+
+def t_crash():
+    """SIGKILL a worker at a random epoch, then rank 0, then during a checkpoint
+    write; resume after each; compare with the uninterrupted run."""
+    rng = random.Random(int(os.environ.get("MEMPHASE_TEST_SEED", "1")))
+    d = fresh("crash")
+    faults = [f"epoch:1:{rng.randint(20, 400)}", f"epoch:0:{rng.randint(20, 400)}",
+              f"ckpt-write:{rng.randint(0, 1)}:{rng.randint(1, 8)}",
+              f"journal:{rng.randint(0, 1)}:{rng.randint(1, 3)}"]
+    for fault in faults:
+        p = mpirun(2, "run", ARGS.campaign, "--out", d, env={"MEMPHASE_FAULT": fault}, check=False)
+        print(f"fault {fault}: exit {p.returncode}")
+    mpirun(2, "run", ARGS.campaign, "--out", d)
+    compare(os.path.join(d, "campaign.h5"), reference(1))
+    assert_no_double_commits(d, n_tasks())
+
+
+def t_signal():
+    """SIGTERM to mpirun mid-run: clean exit 0 with a resume hint; resume completes."""
+    d = fresh("signal")
+    full = [ARGS.mpiexec, "-n", "2"] + ARGS.preflags.split() + [ARGS.memphase, "run", ARGS.campaign, "--out", d]
+    e = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+             OMPI_MCA_rmaps_base_oversubscribe="1")
+    p = subprocess.Popen(full, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(timeout=120)
+    print(out[-3000:])
+    if "Resume with the same command" not in out and "all" not in out:
+        raise SystemExit("FAIL: no resume hint after SIGTERM")
+    mpirun(2, "run", ARGS.campaign, "--out", d)
+    compare(os.path.join(d, "campaign.h5"), reference(1))
+    assert_no_double_commits(d, n_tasks())
+
+
+def t_config_change():
+    """Resume with an edited config is refused naming the key; --extend with
+    more seeds runs only the new tasks."""
+    d = fresh("config-change")
+    mpirun(1, "run", ARGS.campaign, "--out", d)
+    before = journal_commits(d)
+    text = open(ARGS.campaign).read()
+    edited = os.path.join(ARGS.work, "edited.yaml")
+    open(edited, "w").write(text.replace("epochs: 150", "epochs: 160"))
+    p = mpirun(1, "run", edited, "--out", d, check=False)
+    if p.returncode == 0 or "epochs" not in p.stderr:
+        raise SystemExit(f"FAIL: edited config not refused with the key named:\n{p.stderr}")
+    more = os.path.join(ARGS.work, "more-seeds.yaml")
+    open(more, "w").write(text.replace("seeds: 3", "seeds: 4"))
+    p = mpirun(2, "run", more, "--out", d, check=False)
+    if p.returncode == 0:
+        raise SystemExit("FAIL: a grown grid was accepted without --extend")
+    mpirun(2, "run", more, "--out", d, "--extend")
+    after = journal_commits(d)
+    new = set(after) - set(before)
+    if any(after[k] != 1 for k in after) or len(new) != len(before) // 3:
+        raise SystemExit(f"FAIL: --extend committed {len(new)} new tasks, expected {len(before)//3}")
+    print(f"--extend ran only the {len(new)} new tasks")
+
+
+TESTS = {"run": t_run, "crash": t_crash, "signal": t_signal, "config-change": t_config_change}
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("test", choices=sorted(TESTS))
+    ap.add_argument("--memphase", required=True)
+    ap.add_argument("--mpiexec", required=True)
+    ap.add_argument("--preflags", default="")
+    ap.add_argument("--campaign", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--np", type=int, default=2)
+    ARGS = ap.parse_args()
+    os.makedirs(ARGS.work, exist_ok=True)
+    TESTS[ARGS.test]()
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
