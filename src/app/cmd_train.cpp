@@ -10,6 +10,7 @@
 #include "analysis/run_task.hpp"
 #include "app/commands.hpp"
 #include "config/train_config.hpp"
+#include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/version.hpp"
 #include "io/task_file.hpp"
@@ -32,8 +33,11 @@ struct TrainFlags {
 int run_train(const TrainFlags& f) {
   TaskSpec spec;
   if (!f.config.empty()) {
+    if (!f.family.empty())
+      throw ConfigError(fmt::format("--family {}: not allowed with --config {} (put 'family: {}' in the "
+                                    "file, so that the file's keys override the family defaults)",
+                                    f.family, f.config, f.family));
     spec = load_train_config(f.config);
-    if (!f.family.empty()) apply_family(spec, f.family, "--family");
   } else if (!f.family.empty()) {
     apply_family(spec, f.family, "--family");
   }
