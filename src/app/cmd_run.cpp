@@ -12,6 +12,7 @@
 #include "campaign/run_dir.hpp"
 #include "campaign/scheduler.hpp"
 #include "config/campaign.hpp"
+#include "core/error.hpp"
 #include "io/durable.hpp"
 
 namespace memphase::app {
@@ -44,6 +45,29 @@ double parse_walltime(const std::string& s) {
   throw ConfigError(fmt::format("--walltime: cannot parse '{}' (use seconds, 90m, 12h or h:mm:ss)", s));
 }
 
+/// Runs an MPI subcommand body. Errors that every rank agreed on (input and
+/// directory checks happen before any collective work) are printed once, by
+/// rank 0, and turned into the exit code of every rank; MPI then finalises
+/// normally instead of aborting.
+template <class F>
+int with_mpi(F&& body) {
+  boost::mpi::environment env(boost::mpi::threading::single, /*abort_on_exception=*/false);
+  boost::mpi::communicator world;
+  auto report = [&](const char* kind, const std::exception& e, int code) {
+    if (world.rank() == 0) fmt::print(stderr, "memphase: {}{}\n", kind, e.what());
+    return code;
+  };
+  try {
+    return body(world);
+  } catch (const ConfigError& e) {
+    return report("error: ", e, 2);
+  } catch (const CampaignError& e) {
+    return report("error: ", e, 2);
+  } catch (const IoError& e) {
+    return report("I/O error: ", e, 3);
+  }
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, int& exit_code) {
@@ -62,9 +86,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   c->add_flag("--no-gather", [o](std::int64_t) { o->gather = false; }, "do not write campaign.h5 at the end");
   c->callback([o, walltime, &exit_code]() {
     o->walltime = parse_walltime(*walltime);
-    boost::mpi::environment env(boost::mpi::threading::single, true);
-    boost::mpi::communicator world;
-    exit_code = run_campaign(world, *o);
+    exit_code = with_mpi([&](const boost::mpi::communicator& world) { return run_campaign(world, *o); });
   });
 }
 
@@ -73,8 +95,7 @@ void add_gather_command(CLI::App& app, int& exit_code) {
   CLI::App* c = app.add_subcommand("gather", "Write DIR/campaign.h5 from the journals (parallel HDF5)");
   c->add_option("dir", *dir, "run directory")->required();
   c->callback([dir, &exit_code]() {
-    boost::mpi::environment env(boost::mpi::threading::single, true);
-    boost::mpi::communicator world;
+    exit_code = with_mpi([&](const boost::mpi::communicator& world) {
     RunPaths p{*dir};
     // Every rank validates the directory itself (it is on a shared file
     // system); a failure is therefore the same on every rank, before any
@@ -84,7 +105,8 @@ void add_gather_command(CLI::App& app, int& exit_code) {
     const std::int64_t rows = gather_campaign(world, p, camp);
     if (world.rank() == 0)
       fmt::print("memphase gather: {} of {} tasks done; wrote {}\n", rows, camp.tasks.size(), p.output());
-    exit_code = 0;
+    return 0;
+    });
   });
 }
 

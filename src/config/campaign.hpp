@@ -14,8 +14,40 @@
 //   model: {...}  task: {...}  train: {...}  # as in `memphase train` YAML
 //   output: {record_every: 10, weights: [initial, final]}
 //   checkpoint: {every_epochs: 500, every_seconds: 60}
+//
+// Axes (each sets one TaskSpec field; integers for n and reps): lr, delay,
+// response, post, tau, n, reps, noise_sigma, init_state_sigma, momentum,
+// weight_decay. The no-memory family cannot sweep delay or post. Values of an
+// axis must be distinct; every value, and every combination, must pass the
+// same range rules as a `memphase train` file (validate()).
+//
+// Errors are ConfigErrors listing every mistake of the file, one per line:
+//   "x.yaml:4:7: grid.lr[2]: train.lr must be > 0 (got -0.1)"
+//   "x.yaml:3:1: unknown key 'gird' (did you mean 'grid'?)"
+//   "x.yaml:5:8: seeds must be >= 1 (got 0)"
+//
+// Canonical text (Campaign::canonical) is flat YAML, one "key: value" per
+// line in a fixed order, every generator expanded, doubles shortest
+// round-trip:
+//   memphase_campaign: 1
+//   name: quick
+//   family: dcdt-nopost
+//   grid_order: [lr, delay]
+//   grid.lr[0]: 0.31622776601683794
+//   ...
+//   seeds[0]: 0
+//   model.n: 100            (the resolved base spec, to_yaml() keys, minus the
+//   ...                      swept fields, train.seed and train.record_every)
+//   output.record_every: 1
+//   output.weights: [initial, final]
+//   checkpoint.every_epochs: 0
+//   checkpoint.every_seconds: 30.0
+// parse_campaign() reads this form back (the first key marks it), giving the
+// same tasks, keys and canonical text.
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/spec.hpp"
@@ -65,9 +97,49 @@ struct Campaign {
 /// Parses and validates campaign YAML text and expands the grid. Every error
 /// is a ConfigError naming `source`, the key path and the bad value.
 Campaign parse_campaign(const std::string& yaml_text, const std::string& source);
+/// Reads and parses a file (IoError if unreadable).
 Campaign load_campaign(const std::string& path);
 
 /// Key of one task (xxh64 of its encoded TaskSpec).
 std::uint64_t task_key(const TaskSpec& spec);
+
+namespace detail {
+
+/// numpy.linspace(a, b, n) with endpoint: bitwise the values of numpy's
+/// portable code path (i*step + a without FMA; the last value is b exactly).
+/// n <= 0 gives no value, n == 1 gives [a].
+std::vector<double> linspace(double a, double b, std::int64_t n);
+
+/// 10 ** linspace(a, b, n) with std::pow. Bitwise equal to numpy.logspace when
+/// numpy uses libm's pow; numpy's AVX-512 build (SVML) can differ by 1 ulp,
+/// e.g. it gives 0.09999999999999999 for 10**-1.
+std::vector<double> logspace(double a, double b, std::int64_t n);
+
+/// start + i*step for i = 0, 1, ... while <= stop; a value within 1e-9
+/// (relative to the largest of |start|, |stop|, |step|) of stop is included
+/// and set to stop exactly. Empty if step <= 0, start > stop, or non-finite.
+std::vector<double> range_inclusive(double start, double stop, double step);
+
+/// One sweepable axis: its name in `grid`, the key path of the TaskSpec
+/// field it sets ("train.lr"), whether values must be integers, and whether
+/// the no-memory family may sweep it.
+struct AxisInfo {
+  std::string_view name;
+  std::string_view field;
+  bool integral;
+  bool no_memory;
+};
+
+/// Every known axis, in the order listed in messages.
+std::span<const AxisInfo> axis_table();
+
+/// Key path of the field of `axis` ("lr" -> "train.lr"); empty if unknown.
+std::string_view axis_field(std::string_view axis);
+
+/// Sets the field of `axis` in spec (n, reps: truncated to int; the caller
+/// has checked they are integral). Unknown names are ignored.
+void set_axis_value(TaskSpec& spec, std::string_view axis, double v);
+
+}  // namespace detail
 
 }  // namespace memphase

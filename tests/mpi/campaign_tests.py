@@ -98,6 +98,21 @@ def journal_commits(run_dir):
     return counts
 
 
+def resumed_from_checkpoint(run_dir):
+    """Epochs at which tasks restarted from a checkpoint (structured logs)."""
+    import json
+    out = []
+    for path in glob.glob(os.path.join(run_dir, "logs", "*.log")):
+        for line in open(path):
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if ev.get("event") == "task_start" and ev.get("from_epoch", 0) > 0:
+                out.append(ev["from_epoch"])
+    return sorted(out)
+
+
 def reference(np_=1):
     """An uninterrupted run, shared by the tests of one ctest invocation."""
     d = os.path.join(ARGS.work, f"reference-np{np_}")
@@ -136,18 +151,36 @@ def t_run():
 
 
 def t_crash():
-    """SIGKILL a worker at a random epoch, then rank 0, then during a checkpoint
-    write; resume after each; compare with the uninterrupted run."""
+    """SIGKILL a worker at a random epoch, rank 0 at a random epoch, a rank
+    during a checkpoint write and during a journal append. Each fault must
+    fire (the job dies), then the same command resumes; the result must be
+    bitwise equal to the uninterrupted run with every task committed once.
+    A last scenario chains all four faults on one directory."""
     rng = random.Random(int(os.environ.get("MEMPHASE_TEST_SEED", "1")))
-    d = fresh("crash")
-    faults = [f"epoch:1:{rng.randint(20, 400)}", f"epoch:0:{rng.randint(20, 400)}",
+    faults = [f"epoch:1:{rng.randint(20, 300)}", f"epoch:0:{rng.randint(20, 300)}",
               f"ckpt-write:{rng.randint(0, 1)}:{rng.randint(1, 8)}",
               f"journal:{rng.randint(0, 1)}:{rng.randint(1, 3)}"]
+    ref = reference(1)
+    for i, fault in enumerate(faults):
+        d = fresh(f"crash-{i}")
+        p = mpirun(2, "run", ARGS.campaign, "--out", d, env={"MEMPHASE_FAULT": fault}, check=False)
+        if p.returncode == 0:
+            raise SystemExit(f"FAIL: fault {fault} did not fire")
+        print(f"fault {fault}: job died with exit {p.returncode}; resuming")
+        mpirun(2, "run", ARGS.campaign, "--out", d)
+        if fault.startswith("epoch"):
+            resumed = resumed_from_checkpoint(d)
+            if not resumed:
+                raise SystemExit("FAIL: no task resumed from a checkpoint after a kill mid-training")
+            print(f"tasks resumed mid-training from checkpoints at epochs {resumed}")
+        compare(os.path.join(d, "campaign.h5"), ref)
+        assert_no_double_commits(d, n_tasks())
+    d = fresh("crash-chain")
     for fault in faults:
         p = mpirun(2, "run", ARGS.campaign, "--out", d, env={"MEMPHASE_FAULT": fault}, check=False)
-        print(f"fault {fault}: exit {p.returncode}")
+        print(f"chained fault {fault}: exit {p.returncode}")
     mpirun(2, "run", ARGS.campaign, "--out", d)
-    compare(os.path.join(d, "campaign.h5"), reference(1))
+    compare(os.path.join(d, "campaign.h5"), ref)
     assert_no_double_commits(d, n_tasks())
 
 

@@ -1,0 +1,60 @@
+#pragma once
+// Writer of campaign.h5 (README "Output schema"), shared by `memphase gather`
+// (parallel, collective hyperslab writes by every rank) and `memphase train`
+// (serial, one row). Every per-task dataset has the task axis first.
+//
+//   attrs  schema_version, n_tasks, campaign_name, family, config_yaml,
+//          config_hash, code_version, command, created, class_codes, status_codes
+//   /grid/{lr,delay,response,post,tau,noise_sigma} f64, {seed,n,reps} i64
+//   /tasks/{key u64, done i8, status i8, class i8, learned i8, stable i8,
+//           psd_ratio f64, epochs_planned i64, epochs_run i64, train_seconds f64}
+//   /weights/{initial,final}/{W_in (T,N,2), W_rec (T,N,N), W_out (T,2,N),
+//           b_in (T,N), b_rec (T,N), b_out (T,2)} f32, NaN-padded to max N
+//   /curves/{loss,accuracy,reliability,grad_norm f32, epoch i64} flat;
+//   /curves/offset i64 (T+1): row k is [offset[k], offset[k+1])
+#include <mpi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/spec.hpp"
+
+namespace memphase {
+
+inline constexpr int kCampaignSchemaVersion = 1;
+
+/// Root attributes and options of the file.
+struct FileMeta {
+  std::string name, family, config_yaml, config_hash, code_version, command;
+  bool keep_initial = true, keep_final = true;
+};
+
+/// One row to write: the grid point and, when the task is done, its result.
+struct FileRow {
+  std::uint64_t key = 0;
+  const TaskSpec* spec = nullptr;
+  const TaskResult* result = nullptr;  ///< nullptr: not done (NaN weights, empty curves)
+};
+
+/// Epoch indices kept when curves are subsampled every `every` epochs:
+/// 0, k, 2k, ... and always the last epoch run.
+std::vector<std::int64_t> kept_epochs(std::int64_t epochs_run, int every);
+
+/// Number of curve points a row stores.
+std::int64_t curve_points(const FileRow& row);
+
+/// Creates `path` and writes this process's rows [lo, lo + rows.size()) of a
+/// file with `total_rows` rows. With comm = MPI_COMM_NULL the file is written
+/// serially (then lo = 0 and rows are all rows); otherwise the call is
+/// collective over comm: every rank passes the same meta, total_rows, n_max
+/// and curve_total, its own lo/rows and curve_lo (the sum of the curve points
+/// of the rows of lower ranks). n_max is the largest N of any row.
+/// Throws IoError naming the path; in the collective case every rank throws
+/// if any rank failed to create the file.
+void write_campaign_rows(const std::string& path, MPI_Comm comm, const FileMeta& meta,
+                         std::int64_t total_rows, std::int64_t lo, const std::vector<FileRow>& rows,
+                         std::int64_t n_max, std::int64_t curve_lo, std::int64_t curve_total);
+
+}  // namespace memphase
