@@ -1,0 +1,9 @@
+# Campaign-file tests (config/campaign.hpp). Included from this directory's
+# CMakeLists.txt; paths are relative to this file so that it can be included
+# from anywhere.
+memphase_unit_test(campaign_config_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/campaign_test.cpp
+                   DEPS memphase::config)
+# The shipped campaign files are loaded by the tests (task counts, lr values).
+get_filename_component(memphase_campaigns_dir "${CMAKE_CURRENT_LIST_DIR}/../../../campaigns" ABSOLUTE)
+target_compile_definitions(campaign_config_test PRIVATE
+                           MEMPHASE_CAMPAIGNS_DIR="${memphase_campaigns_dir}")
