@@ -9,6 +9,7 @@
 
 #include "app/commands.hpp"
 #include "campaign/gather.hpp"
+#include "campaign/plan.hpp"
 #include "campaign/run_dir.hpp"
 #include "campaign/scheduler.hpp"
 #include "config/campaign.hpp"
@@ -18,32 +19,6 @@
 namespace memphase::app {
 
 namespace {
-
-/// Parses "3600", "90m", "12h", "1:30:00" (h:m:s) into seconds.
-double parse_walltime(const std::string& s) {
-  if (s.empty()) return 0.0;
-  try {
-    if (s.find(':') != std::string::npos) {
-      double total = 0.0;
-      std::size_t start = 0;
-      for (;;) {
-        const auto colon = s.find(':', start);
-        total = total * 60.0 + std::stod(s.substr(start, colon - start));
-        if (colon == std::string::npos) break;
-        start = colon + 1;
-      }
-      return total;
-    }
-    std::size_t used = 0;
-    const double v = std::stod(s, &used);
-    const std::string unit = s.substr(used);
-    if (unit.empty() || unit == "s") return v;
-    if (unit == "m") return v * 60.0;
-    if (unit == "h") return v * 3600.0;
-  } catch (const std::exception&) {
-  }
-  throw ConfigError(fmt::format("--walltime: cannot parse '{}' (use seconds, 90m, 12h or h:mm:ss)", s));
-}
 
 /// Runs an MPI subcommand body. Errors that every rank agreed on (input and
 /// directory checks happen before any collective work) are printed once, by
@@ -85,7 +60,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   c->add_option("--progress-every", o->progress_seconds, "seconds between progress lines")->capture_default_str();
   c->add_flag("--no-gather", [o](std::int64_t) { o->gather = false; }, "do not write campaign.h5 at the end");
   c->callback([o, walltime, &exit_code]() {
-    o->walltime = parse_walltime(*walltime);
+    o->walltime = parse_walltime(*walltime, "--walltime");
     exit_code = with_mpi([&](const boost::mpi::communicator& world) { return run_campaign(world, *o); });
   });
 }

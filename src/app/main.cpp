@@ -20,12 +20,17 @@ int main(int argc, char** argv) {
   memphase::app::add_bench_command(app, exit_code);
   memphase::app::add_run_command(app, exit_code);
   memphase::app::add_gather_command(app, exit_code);
+  memphase::app::add_status_command(app, exit_code);
+  memphase::app::add_plan_command(app, exit_code);
   spdlog::set_pattern("[%H:%M:%S.%e] [%l] %v");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const memphase::ConfigError& e) {
+    fmt::print(stderr, "memphase: error: {}\n", e.what());
+    return 2;
+  } catch (const memphase::CampaignError& e) {
     fmt::print(stderr, "memphase: error: {}\n", e.what());
     return 2;
   } catch (const memphase::IoError& e) {

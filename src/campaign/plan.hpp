@@ -91,18 +91,21 @@ struct AllocationPlan {
   std::int64_t allocations = 0;            ///< submissions needed in all (resubmissions + 1)
   std::int64_t never_fit = 0;  ///< tasks longer than usable_seconds: never dispatched
   bool simulated = false;      ///< from simulate_schedule, else analytic bounds
+  bool truncated = false;      ///< simulation stopped at max_allocations with tasks left
 };
 
-/// Analytic: allocations >= ceil(total / (P * usable)); first allocation <=
-/// the longest-first prefix whose sum is <= P * usable. `queue` sorted.
+/// Analytic: allocations >= ceil(total / (P * usable)) (a lower bound); the
+/// first allocation is estimated as the longest-first prefix whose sum is
+/// <= P * usable. `queue` sorted longest first.
 AllocationPlan estimate_allocations(std::span<const TaskEstimate> queue, int ranks, double walltime,
                                     double margin);
 /// Simulated: runs simulate_schedule allocation after allocation on the tasks
-/// left over until none remain (allocations = 0 with never_fit > 0 when the
-/// campaign can never finish). At most `max_allocations` are simulated.
+/// left over until none remain. Tasks that can never fit are counted in
+/// never_fit and not in allocations (the campaign then never completes).
+/// At most `max_allocations` are simulated (then `truncated`).
 AllocationPlan simulate_allocations(std::span<const TaskEstimate> queue, int ranks, double walltime,
                                     double margin, const DispatchLatency& lat,
-                                    std::int64_t max_allocations = 100000);
+                                    std::int64_t max_allocations = 10000);
 
 struct PlanOptions {
   int ranks = 1;

@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "analysis/run_task.hpp"
+#include "campaign/cost.hpp"
 #include "campaign/gather.hpp"
 #include "campaign/run_dir.hpp"
 #include "config/campaign.hpp"
@@ -192,7 +193,10 @@ class Master {
       const auto idx = next_task();
       if (!idx) break;
       ++in_flight_;
-      const bool committed = e_.train_task(*idx, [this] { serve(false); });
+      const bool committed = e_.train_task(*idx, [this] {
+        serve(false);
+        progress(false);
+      });
       --in_flight_;
       if (committed) note_done(*idx, e_.last_train_ms_);
       progress(false);
@@ -348,19 +352,6 @@ void worker_loop(Engine& e) {
 }
 
 }  // namespace
-
-double effective_gflops() {
-  if (const char* g = std::getenv("MEMPHASE_GFLOPS")) {
-    const double v = std::atof(g);
-    if (v > 0) return v;
-  }
-  return 80.0;  // memphase bench on the development machine (AVX-512 EPYC, one core)
-}
-
-double task_cost(const TaskSpec& spec) {
-  const TrialLayout L = make_layout(spec.task, spec.model.dt);
-  return static_cast<double>(spec.train.resolved_epochs()) * epoch_flops(spec.model.n, L.batch(), L.steps);
-}
 
 int run_campaign(const mpi::communicator& comm, const RunOptions& opt) {
   fault_set_rank(comm.rank());

@@ -31,11 +31,4 @@ struct RunOptions {
 /// on every rank alike before any training starts.
 int run_campaign(const boost::mpi::communicator& comm, const RunOptions& opt);
 
-/// Estimated cost of one task in GEMM flops (epochs x epoch_flops).
-double task_cost(const struct TaskSpec& spec);
-
-/// Default effective GFLOP/s of one core for time estimates (from
-/// `memphase bench` on the development machine); MEMPHASE_GFLOPS overrides.
-double effective_gflops();
-
 }  // namespace memphase

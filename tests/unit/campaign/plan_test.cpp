@@ -1,0 +1,266 @@
+// `memphase plan`: the LPT list schedule against hand-computed optima, the
+// lower and list-scheduling bounds, dispatch latency, walltime allocations
+// (including the engine's "do not start what cannot finish" rule), parsing
+// of the flags, and the speed of the 63,000 x 1,024 simulation.
+#include "campaign/plan.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace memphase {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr DispatchLatency kNoLatency{LatencyModel::none, 0.0};
+
+/// Estimates with the given seconds, one epoch per task unless told.
+std::vector<TaskEstimate> tasks_of(const std::vector<double>& seconds, double epochs = 1.0) {
+  std::vector<TaskEstimate> t;
+  for (std::size_t i = 0; i < seconds.size(); ++i)
+    t.push_back({static_cast<std::int64_t>(i), seconds[i], seconds[i] / epochs});
+  return t;
+}
+
+TEST(Plan, SortLongestFirstBreaksTiesByIndex) {
+  auto t = tasks_of({1, 3, 2, 3});
+  sort_longest_first(t);
+  ASSERT_EQ(t.size(), 4u);
+  EXPECT_EQ(t[0].index, 1);
+  EXPECT_EQ(t[1].index, 3);
+  EXPECT_EQ(t[2].index, 2);
+  EXPECT_EQ(t[3].index, 0);
+}
+
+TEST(Plan, LptHandExampleReachesTheOptimum) {
+  // 7|5 -> 5 takes 4 (9) -> 7 takes 3 (10) -> 9 takes 3 (12) -> 10 takes 2 (12).
+  auto t = tasks_of({3, 7, 2, 5, 4, 3});
+  sort_longest_first(t);
+  const Schedule s = simulate_schedule(t, 2, kNoLatency, 0.0, true);
+  EXPECT_DOUBLE_EQ(s.makespan, 12.0);
+  EXPECT_EQ(s.dispatched, 6);
+  EXPECT_DOUBLE_EQ(s.dispatch_wait, 0.0);
+  EXPECT_EQ(s.order, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5}));
+
+  PlanOptions opt;
+  opt.ranks = 2;
+  opt.simulate = true;
+  opt.latency = kNoLatency;
+  opt.gflops = 1.0;
+  const PlanReport r = make_plan(tasks_of({7, 5, 4, 3, 3, 2}), opt);
+  EXPECT_EQ(r.tasks, 6);
+  EXPECT_DOUBLE_EQ(r.total, 24.0);
+  EXPECT_DOUBLE_EQ(r.lower_bound, 12.0);
+  EXPECT_DOUBLE_EQ(r.makespan, 12.0);
+  EXPECT_DOUBLE_EQ(r.ratio, 1.0);
+  EXPECT_DOUBLE_EQ(r.task_max, 7.0);
+  EXPECT_DOUBLE_EQ(r.task_min, 2.0);
+  EXPECT_DOUBLE_EQ(r.upper_bound, 12.0 + 0.5 * 7.0);
+}
+
+TEST(Plan, LptIsNotAlwaysOptimal) {
+  // Graham's classic: {3,3,2,2,2} on 2 ranks: LPT gives 7, the optimum is 6.
+  auto t = tasks_of({3, 3, 2, 2, 2});
+  const Schedule s = simulate_schedule(t, 2, kNoLatency);
+  EXPECT_DOUBLE_EQ(s.makespan, 7.0);
+}
+
+TEST(Plan, LowerBoundIsTheLongestTaskWhenItDominates) {
+  PlanOptions opt;
+  opt.ranks = 4;
+  opt.simulate = true;
+  opt.latency = kNoLatency;
+  opt.gflops = 1.0;
+  const PlanReport r = make_plan(tasks_of({1, 10, 1}), opt);
+  EXPECT_DOUBLE_EQ(r.lower_bound, 10.0);
+  EXPECT_DOUBLE_EQ(r.makespan, 10.0);
+  EXPECT_DOUBLE_EQ(r.core_hours, 12.0 / 3600.0);
+}
+
+TEST(Plan, ManyEqualTasksGiveRatioOneOrOneExtraRound) {
+  PlanOptions opt;
+  opt.ranks = 10;
+  opt.simulate = true;
+  opt.latency = kNoLatency;
+  opt.gflops = 1.0;
+  const PlanReport even = make_plan(tasks_of(std::vector<double>(1000, 1.0)), opt);
+  EXPECT_DOUBLE_EQ(even.lower_bound, 100.0);
+  EXPECT_DOUBLE_EQ(even.makespan, 100.0);
+  EXPECT_DOUBLE_EQ(even.ratio, 1.0);
+  EXPECT_DOUBLE_EQ(even.efficiency, 1.0);
+  // One task more: one rank runs a 101st round.
+  const PlanReport odd = make_plan(tasks_of(std::vector<double>(1001, 1.0)), opt);
+  EXPECT_DOUBLE_EQ(odd.makespan, 101.0);
+  EXPECT_DOUBLE_EQ(odd.ratio, 101.0 / 100.1);
+}
+
+TEST(Plan, WithoutSimulateOnlyAnalyticNumbers) {
+  PlanOptions opt;
+  opt.ranks = 2;
+  opt.gflops = 1.0;
+  const PlanReport r = make_plan(tasks_of({7, 5, 4, 3, 3, 2}), opt);
+  EXPECT_FALSE(r.simulated);
+  EXPECT_DOUBLE_EQ(r.makespan, 0.0);
+  EXPECT_DOUBLE_EQ(r.lower_bound, 12.0);
+  EXPECT_THAT(plan_to_json(r), HasSubstr("\"simulated\":false"));
+  EXPECT_THAT(plan_to_json(r), Not(HasSubstr("makespan_seconds")));
+}
+
+TEST(Plan, HalfEpochLatencyDelaysWorkersWhileRankZeroTrains) {
+  // Two 4 s tasks of 4 epochs (1 s each): rank 0 takes the first at t = 0;
+  // rank 1's request waits half of rank 0's epoch.
+  const auto t = tasks_of({4, 4}, 4.0);
+  const Schedule half = simulate_schedule(t, 2, DispatchLatency{});
+  EXPECT_DOUBLE_EQ(half.makespan, 4.5);
+  EXPECT_DOUBLE_EQ(half.dispatch_wait, 0.5);
+  const Schedule fixed = simulate_schedule(t, 2, DispatchLatency{LatencyModel::fixed, 0.25});
+  EXPECT_DOUBLE_EQ(fixed.makespan, 4.25);
+  // Rank 0 trains a 10 s task of 1 s epochs throughout: both of rank 1's
+  // requests (t = 0 and t = 1.5) wait 0.5 s.
+  const auto u = tasks_of({10, 1, 1}, 10.0);
+  const Schedule s = simulate_schedule(u, 2, DispatchLatency{});
+  EXPECT_DOUBLE_EQ(s.makespan, 10.0);
+  EXPECT_DOUBLE_EQ(s.dispatch_wait, 1.0);
+}
+
+TEST(Plan, OneRankNeverWaits) {
+  // Rank 0 takes its own tasks between epochs: no dispatch latency.
+  const Schedule s = simulate_schedule(tasks_of({2, 2}, 2.0), 1, DispatchLatency{});
+  EXPECT_DOUBLE_EQ(s.makespan, 4.0);
+  EXPECT_DOUBLE_EQ(s.dispatch_wait, 0.0);
+}
+
+TEST(Plan, WalltimeAllocationsCountedBySimulation) {
+  // Ten 1 h tasks on 2 ranks, 3 h usable: 6 in the first allocation, 2 in all.
+  const auto t = tasks_of(std::vector<double>(10, 3600.0));
+  const AllocationPlan a = simulate_allocations(t, 2, 3 * 3600.0 + 60.0, 60.0, kNoLatency);
+  EXPECT_TRUE(a.simulated);
+  EXPECT_DOUBLE_EQ(a.usable_seconds, 3 * 3600.0);
+  EXPECT_EQ(a.first_allocation_tasks, 6);
+  EXPECT_EQ(a.allocations, 2);
+  EXPECT_EQ(a.never_fit, 0);
+  EXPECT_FALSE(a.truncated);
+  // Analytic: 10 h / (2 x 3 h) -> at least 2; the prefix of 6 tasks fits.
+  const AllocationPlan b = estimate_allocations(t, 2, 3 * 3600.0 + 60.0, 60.0);
+  EXPECT_FALSE(b.simulated);
+  EXPECT_EQ(b.allocations, 2);
+  EXPECT_EQ(b.first_allocation_tasks, 6);
+}
+
+TEST(Plan, WalltimeSkipsTasksThatCannotFinishLikeTheEngine) {
+  // One rank, 4 s usable: 3 (left 1) -> skips 2, 2 -> takes 1. Then 2 + 2.
+  auto t = tasks_of({3, 2, 2, 1});
+  sort_longest_first(t);
+  const Schedule s = simulate_schedule(t, 1, kNoLatency, 4.0, true);
+  EXPECT_EQ(s.dispatched, 2);
+  EXPECT_EQ(s.order, (std::vector<std::int64_t>{0, 3}));
+  EXPECT_DOUBLE_EQ(s.makespan, 4.0);
+  const AllocationPlan a = simulate_allocations(t, 1, 5.0, 1.0, kNoLatency);
+  EXPECT_EQ(a.first_allocation_tasks, 2);
+  EXPECT_EQ(a.allocations, 2);
+}
+
+TEST(Plan, TasksLongerThanTheWalltimeNeverFit) {
+  PlanOptions opt;
+  opt.ranks = 2;
+  opt.simulate = true;
+  opt.gflops = 1.0;
+  opt.walltime = 3600.0;
+  opt.walltime_margin = 60.0;
+  const PlanReport r = make_plan(tasks_of({5000, 100, 100}), opt);
+  EXPECT_EQ(r.alloc.never_fit, 1);
+  EXPECT_EQ(r.alloc.allocations, 1);
+  EXPECT_EQ(r.alloc.first_allocation_tasks, 2);
+  EXPECT_THAT(format_plan(r), HasSubstr("never be dispatched"));
+  EXPECT_THAT(plan_to_json(r), HasSubstr("\"never_fit\":1"));
+
+  opt.walltime = 30.0;  // shorter than the margin
+  EXPECT_THAT([&] { make_plan(tasks_of({1}), opt); },
+              ::testing::ThrowsMessage<ConfigError>(HasSubstr("--walltime-margin")));
+}
+
+TEST(Plan, LargeCampaignSimulatesFastAndNearTheLowerBound) {
+  // 63,000 tasks with a 30x spread of costs on 1,024 ranks.
+  std::mt19937_64 gen(7);
+  std::uniform_real_distribution<double> u(1.0, 30.0);
+  std::vector<double> sec(63000);
+  for (auto& s : sec) s = 100.0 * u(gen);
+  PlanOptions opt;
+  opt.ranks = 1024;
+  opt.simulate = true;
+  opt.gflops = 1.0;
+  opt.walltime = 12 * 3600.0;
+  const auto t0 = std::chrono::steady_clock::now();
+  const PlanReport r = make_plan(tasks_of(sec, 1000.0), opt);
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(elapsed, 2.0);
+  EXPECT_GE(r.ratio, 1.0);
+  EXPECT_LT(r.ratio, 1.05);
+  EXPECT_GE(r.makespan, r.lower_bound);
+  // Half-epoch latency: <= 1.5 s per dispatch, about 62 dispatches per rank.
+  EXPECT_LE(r.makespan, r.upper_bound + 200.0);
+  EXPECT_GE(r.alloc.allocations, 1);
+}
+
+TEST(Plan, ParsesWalltimeAndLatency) {
+  EXPECT_DOUBLE_EQ(parse_walltime("", "--walltime"), 0.0);
+  EXPECT_DOUBLE_EQ(parse_walltime("3600", "--walltime"), 3600.0);
+  EXPECT_DOUBLE_EQ(parse_walltime("90m", "--walltime"), 5400.0);
+  EXPECT_DOUBLE_EQ(parse_walltime("12h", "--walltime"), 43200.0);
+  EXPECT_DOUBLE_EQ(parse_walltime("1:30:00", "--walltime"), 5400.0);
+  EXPECT_DOUBLE_EQ(parse_walltime("2:30", "--walltime"), 150.0);
+  EXPECT_THAT([] { parse_walltime("12x", "--walltime"); },
+              ::testing::ThrowsMessage<ConfigError>(HasSubstr("--walltime: cannot parse '12x'")));
+  EXPECT_THAT([] { parse_walltime("-5", "--walltime"); }, ::testing::Throws<ConfigError>());
+
+  EXPECT_EQ(parse_latency("half-epoch", "--dispatch-latency").model, LatencyModel::half_epoch);
+  EXPECT_EQ(parse_latency("none", "--dispatch-latency").model, LatencyModel::none);
+  const DispatchLatency f = parse_latency("0.01", "--dispatch-latency");
+  EXPECT_EQ(f.model, LatencyModel::fixed);
+  EXPECT_DOUBLE_EQ(f.seconds, 0.01);
+  EXPECT_THAT([] { parse_latency("soon", "--dispatch-latency"); },
+              ::testing::ThrowsMessage<ConfigError>(HasSubstr("--dispatch-latency")));
+}
+
+TEST(Plan, JsonIsOneLineWithTheNumbers) {
+  PlanOptions opt;
+  opt.ranks = 2;
+  opt.simulate = true;
+  opt.latency = kNoLatency;
+  opt.gflops = 1.0;
+  opt.walltime = 100.0;
+  opt.walltime_margin = 10.0;
+  PlanReport r = make_plan(tasks_of({7, 5, 4, 3, 3, 2}), opt);
+  r.name = "q\"x";
+  const std::string j = plan_to_json(r);
+  EXPECT_EQ(j.find('\n'), std::string::npos);
+  EXPECT_THAT(j, HasSubstr("\"name\":\"q\\\"x\""));
+  EXPECT_THAT(j, HasSubstr("\"tasks\":6,\"ranks\":2"));
+  EXPECT_THAT(j, HasSubstr("\"makespan_seconds\":12,"));
+  EXPECT_THAT(j, HasSubstr("\"lower_bound_seconds\":12,"));
+  EXPECT_THAT(j, HasSubstr("\"ratio\":1,"));
+  EXPECT_THAT(j, HasSubstr("\"allocations\":1,"));
+  EXPECT_THAT(format_plan(r), HasSubstr("1.0000 x lower bound"));
+}
+
+TEST(Plan, FormatsDurations) {
+  EXPECT_EQ(format_duration(0.0), "0s");
+  EXPECT_EQ(format_duration(0.00125), "1.25ms");
+  EXPECT_EQ(format_duration(1.234), "1.23s");
+  EXPECT_EQ(format_duration(42.0), "42.0s");
+  EXPECT_EQ(format_duration(750.0), "12m30s");
+  EXPECT_EQ(format_duration(3 * 3600.0 + 300.0), "3h05m");
+  EXPECT_EQ(format_duration(3 * 86400.0), "3.0 d");
+  EXPECT_EQ(format_duration(std::numeric_limits<double>::infinity()), "never");
+}
+
+}  // namespace
+}  // namespace memphase
