@@ -24,8 +24,10 @@ class Collector : public benchmark::BenchmarkReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& r : runs) {
       if (r.run_type != Run::RT_Iteration || r.error_occurred) continue;
-      seconds[r.benchmark_name()] = r.GetAdjustedRealTime() * unit_seconds(r.time_unit);
-      iterations[r.benchmark_name()] = r.iterations;
+      // Names carry suffixes such as "epoch/min_time:1.000": key by the stem.
+      const std::string name = r.benchmark_name().substr(0, r.benchmark_name().find('/'));
+      seconds[name] = r.GetAdjustedRealTime() * unit_seconds(r.time_unit);
+      iterations[name] = r.iterations;
     }
   }
   static double unit_seconds(benchmark::TimeUnit u) {

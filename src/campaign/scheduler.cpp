@@ -195,6 +195,8 @@ class Master {
       ++in_flight_;
       const bool committed = e_.train_task(*idx, [this] {
         serve(false);
+        check_walltime();
+        if (e_.stop_requested()) broadcast_stop_soon();
         progress(false);
       });
       --in_flight_;

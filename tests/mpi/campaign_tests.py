@@ -113,6 +113,14 @@ def resumed_from_checkpoint(run_dir):
     return sorted(out)
 
 
+def reference_of(campaign, name):
+    d = os.path.join(ARGS.work, f"reference-{name}")
+    if not os.path.exists(os.path.join(d, "campaign.h5")):
+        shutil.rmtree(d, ignore_errors=True)
+        mpirun(2, "run", campaign, "--out", d)
+    return os.path.join(d, "campaign.h5")
+
+
 def reference(np_=1):
     """An uninterrupted run, shared by the tests of one ctest invocation."""
     d = os.path.join(ARGS.work, f"reference-np{np_}")
@@ -184,22 +192,42 @@ def t_crash():
     assert_no_double_commits(d, n_tasks())
 
 
+def rank_pids(mpirun_pid):
+    """PIDs of the memphase processes started by one mpirun."""
+    out = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(mpirun_pid)],
+                         capture_output=True, text=True).stdout
+    return [int(l.split()[0]) for l in out.splitlines() if "memphase" in l]
+
+
 def t_signal():
-    """SIGTERM to mpirun mid-run: clean exit 0 with a resume hint; resume completes."""
+    """The walltime warning: SIGUSR1 to mpirun (forwarded to every rank), then
+    SIGTERM straight to the rank processes (what Slurm sends at the end).
+    Each time every rank checkpoints, the job exits 0 with a resume hint; the
+    resumed result equals the uninterrupted run."""
     d = fresh("signal")
-    full = [ARGS.mpiexec, "-n", "2"] + ARGS.preflags.split() + [ARGS.memphase, "run", ARGS.campaign, "--out", d]
+    quick = os.path.join(os.path.dirname(ARGS.campaign), "sigtest.yaml")
     e = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
              OMPI_MCA_rmaps_base_oversubscribe="1")
-    p = subprocess.Popen(full, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(1.5)
-    p.send_signal(signal.SIGTERM)
-    out, _ = p.communicate(timeout=120)
-    print(out[-3000:])
-    if "Resume with the same command" not in out and "all" not in out:
-        raise SystemExit("FAIL: no resume hint after SIGTERM")
-    mpirun(2, "run", ARGS.campaign, "--out", d)
-    compare(os.path.join(d, "campaign.h5"), reference(1))
-    assert_no_double_commits(d, n_tasks())
+    full = [ARGS.mpiexec, "-n", "2"] + ARGS.preflags.split() + [ARGS.memphase, "run", quick, "--out", d]
+    for how in ("usr1-to-mpirun", "term-to-ranks"):
+        p = subprocess.Popen(full, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(2.0)
+        if how == "usr1-to-mpirun":
+            p.send_signal(signal.SIGUSR1)
+        else:
+            for pid in rank_pids(p.pid):
+                os.kill(pid, signal.SIGTERM)
+        t0 = time.time()
+        out, _ = p.communicate(timeout=120)
+        print(out[-1500:])
+        if p.returncode != 0 or "Resume with the same command" not in out:
+            raise SystemExit(f"FAIL: {how}: exit {p.returncode}, resume hint missing")
+        if not glob.glob(os.path.join(d, "ckpt", "*.ckpt")):
+            raise SystemExit(f"FAIL: {how}: no checkpoint written")
+        print(f"{how}: clean exit 0 after {time.time() - t0:.2f} s with checkpoints")
+    mpirun(2, "run", quick, "--out", d)
+    compare(os.path.join(d, "campaign.h5"), reference_of(quick, "sigtest"))
+    assert_no_double_commits(d, len(load(os.path.join(d, "campaign.h5"))))
 
 
 def t_config_change():
@@ -227,7 +255,54 @@ def t_config_change():
     print(f"--extend ran only the {len(new)} new tasks")
 
 
-TESTS = {"run": t_run, "crash": t_crash, "signal": t_signal, "config-change": t_config_change}
+def t_walltime():
+    """--walltime: tasks whose estimate does not fit are not started, every
+    rank checkpoints `margin` seconds before the end and the job exits 0 with
+    a resume hint; the resumed result equals the uninterrupted run."""
+    d = fresh("walltime")
+    camp = os.path.join(os.path.dirname(ARGS.campaign), "sigtest.yaml")
+    t0 = time.time()
+    p = mpirun(2, "run", camp, "--out", d, "--walltime", "6", "--walltime-margin", "3")
+    took = time.time() - t0
+    if "Resume with the same command" not in p.stdout:
+        raise SystemExit("FAIL: walltime stop without a resume hint")
+    committed = len(journal_commits(d))
+    in_flight = len(glob.glob(os.path.join(d, "ckpt", "*.ckpt")))
+    # The job must end before the walltime (6 s; MPI start-up included), with
+    # work left: either checkpointed in flight or not dispatched because it
+    # could not finish in time.
+    if took >= 6.0 or committed >= 16:
+        raise SystemExit(f"FAIL: walltime not honoured: {took:.1f} s, {committed} committed")
+    print(f"walltime stop after {took:.1f} s: {committed} committed, {in_flight} checkpointed in flight")
+    mpirun(2, "run", camp, "--out", d)
+    compare(os.path.join(d, "campaign.h5"), reference_of(camp, "sigtest"))
+
+
+def t_lock():
+    """A second run on the same directory while the first runs is refused by
+    the lock; the first then stops cleanly on SIGUSR1."""
+    d = fresh("lock")
+    quick = os.path.join(os.path.dirname(ARGS.campaign), "sigtest.yaml")
+    full = [ARGS.mpiexec, "-n", "1"] + ARGS.preflags.split() + [ARGS.memphase, "run", quick, "--out", d]
+    e = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+             OMPI_MCA_rmaps_base_oversubscribe="1")
+    first = subprocess.Popen(full, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for _ in range(200):
+        if os.path.exists(os.path.join(d, "manifest.yaml")):
+            break
+        time.sleep(0.05)
+    p = mpirun(1, "run", quick, "--out", d, check=False)
+    first.send_signal(signal.SIGUSR1)
+    out, _ = first.communicate(timeout=300)
+    if p.returncode == 0 or "holds the lock" not in p.stderr:
+        raise SystemExit(f"FAIL: concurrent run not refused: exit {p.returncode}\n{p.stderr}")
+    print("second concurrent run refused:", p.stderr.strip().splitlines()[0])
+    if first.returncode != 0:
+        raise SystemExit(f"FAIL: first run did not stop cleanly on SIGUSR1: exit {first.returncode}\n{out}")
+
+
+TESTS = {"run": t_run, "crash": t_crash, "signal": t_signal, "config-change": t_config_change,
+         "walltime": t_walltime, "lock": t_lock}
 
 
 def main():
