@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/bytes.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/version.hpp"
@@ -23,14 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string utc_now() {
-  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::vector<std::string> split_lines(const std::string& s) {
   std::vector<std::string> out;
@@ -65,7 +58,7 @@ Manifest make_manifest(const Campaign& c) {
   m.dirty = code_version().dirty;
   m.build_type = std::string(code_version().build_type);
   m.grid_size = static_cast<std::int64_t>(c.tasks.size());
-  m.created = utc_now();
+  m.created = utc_now_iso();
   return m;
 }
 

@@ -10,6 +10,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/fault.hpp"
 
@@ -124,14 +125,6 @@ class Writer {
   std::vector<hid_t> groups_;
 };
 
-std::string utc_now() {
-  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 
 }  // namespace
@@ -179,7 +172,7 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
     w.attr(file, "config_hash", meta.config_hash);
     w.attr(file, "code_version", meta.code_version);
     w.attr(file, "command", meta.command);
-    w.attr(file, "created", utc_now());
+    w.attr(file, "created", utc_now_iso());
     w.attr(file, "class_codes", std::string("0=fail 1=LC 2=SP 3=unstable"));
     w.attr(file, "status_codes", std::string("-1=not done 0=done 1=diverged 2=aborted"));
 
