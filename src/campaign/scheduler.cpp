@@ -212,10 +212,11 @@ class Master {
       progress(false);
     }
     progress(true);
+    if (deferred_ > 0)
+      fmt::print("walltime: {} task(s) not started because their estimate exceeds the time left; "
+                 "they run when you resume\n", deferred_);
   }
 
-  std::int64_t done() const { return done_; }
-  bool stopped_early() const { return e_.stop_requested() || deferred_ > 0; }
 
  private:
   std::optional<std::int64_t> next_task() {
@@ -398,7 +399,6 @@ int run_campaign(const mpi::communicator& comm, const RunOptions& opt) {
 
   Engine engine(comm, opt, c, p, session);
   std::int64_t done_before = 0;
-  int code = 0;
   try {
     if (comm.rank() == 0) {
       for (const auto& w : idx.warnings) spdlog::warn("{}", w);
@@ -466,7 +466,7 @@ int run_campaign(const mpi::communicator& comm, const RunOptions& opt) {
     }
     std::fflush(stdout);
   }
-  return code;
+  return 0;
 }
 
 }  // namespace memphase

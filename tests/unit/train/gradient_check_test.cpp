@@ -102,7 +102,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"linear_nopost", Readout::linear, TaskKind::dcdt, LossKind::weighted_mse, 0},
                       Case{"linear_post", Readout::linear, TaskKind::dcdt, LossKind::mse, 30},
                       Case{"no_memory_linear_mse", Readout::linear, TaskKind::no_memory, LossKind::mse, 0}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& p) { return std::string(p.param.name); });
 
 }  // namespace
 }  // namespace memphase
