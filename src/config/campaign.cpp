@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "config/train_config.hpp"
+#include "config/spec_sections.hpp"
 #include "config/yaml_util.hpp"
 #include "core/bytes.hpp"
 #include "core/error.hpp"

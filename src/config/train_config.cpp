@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "config/spec_sections.hpp"
 #include "config/yaml_util.hpp"
 #include "core/error.hpp"
 
