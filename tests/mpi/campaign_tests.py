@@ -167,7 +167,7 @@ def t_crash():
     rng = random.Random(int(os.environ.get("MEMPHASE_TEST_SEED", "1")))
     faults = [f"epoch:1:{rng.randint(20, 300)}", f"epoch:0:{rng.randint(20, 300)}",
               f"ckpt-write:{rng.randint(0, 1)}:{rng.randint(1, 8)}",
-              f"journal:{rng.randint(0, 1)}:{rng.randint(1, 3)}"]
+              f"journal:{rng.randint(0, 1)}:{rng.randint(1, 3)}", f"gather:{rng.randint(0, 1)}:1"]
     ref = reference(1)
     for i, fault in enumerate(faults):
         d = fresh(f"crash-{i}")
@@ -175,6 +175,9 @@ def t_crash():
         if p.returncode == 0:
             raise SystemExit(f"FAIL: fault {fault} did not fire")
         print(f"fault {fault}: job died with exit {p.returncode}; resuming")
+        h5 = os.path.join(d, "campaign.h5")
+        if os.path.exists(h5):  # never a half-written campaign.h5: h5ls must read it
+            subprocess.run(["h5ls", "-r", h5], check=True, capture_output=True)
         mpirun(2, "run", ARGS.campaign, "--out", d)
         if fault.startswith("epoch"):
             resumed = resumed_from_checkpoint(d)
