@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <string>
 
 #include "app/commands.hpp"
@@ -23,6 +24,9 @@ int main(int argc, char** argv) {
   memphase::app::add_status_command(app, exit_code);
   memphase::app::add_plan_command(app, exit_code);
   spdlog::set_pattern("[%H:%M:%S.%e] [%l] %v");
+  // A file-size limit (ulimit -f) must surface as a write error (EFBIG) with a
+  // message, not kill the process silently.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -43,60 +43,73 @@ std::int64_t gather_campaign(const mpi::communicator& comm, const RunPaths& p, c
   mpi::broadcast(comm, file_of, 0);
   mpi::broadcast(comm, offset_of, 0);
 
-  // 2. This rank's contiguous share of rows, read from the journals.
-  const std::int64_t P = comm.size(), r = comm.rank();
-  const std::int64_t lo = n_tasks * r / P, hi = n_tasks * (r + 1) / P, rows = hi - lo;
-  std::vector<TaskResult> res(static_cast<std::size_t>(rows));
-  std::vector<FileRow> rowv(static_cast<std::size_t>(rows));
-  std::int64_t done_local = 0, my_points = 0;
-  for (std::int64_t k = lo; k < hi; ++k) {
-    const auto u = static_cast<std::size_t>(k), i = static_cast<std::size_t>(k - lo);
-    rowv[i].key = c.tasks[u].key;
-    rowv[i].spec = &c.tasks[u].spec;
-    const auto f = file_of[u];
-    if (f < 0) continue;
-    res[i] = read_result({files[static_cast<std::size_t>(f)], offset_of[u]}, c.tasks[u].key);
-    rowv[i].result = &res[i];
-    my_points += curve_points(rowv[i]);
-    ++done_local;
-  }
-  std::int64_t n_max = 1;
-  for (const auto& t : c.tasks) n_max = std::max<std::int64_t>(n_max, t.spec.model.n);
-
-  // 3. Ragged curves: point counts per rank -> this rank's offset.
-  std::vector<std::int64_t> totals;
-  mpi::all_gather(comm, my_points, totals);
-  std::int64_t curve_lo = 0, curve_total = 0;
-  for (std::int64_t q = 0; q < P; ++q) {
-    if (q < r) curve_lo += totals[static_cast<std::size_t>(q)];
-    curve_total += totals[static_cast<std::size_t>(q)];
-  }
-
-  // 4. The file, written collectively under a temporary name.
-  const std::string tmp = p.output() + ".tmp";
-  FileMeta meta;
-  meta.name = c.name;
-  meta.family = c.family;
-  meta.config_yaml = c.canonical;
-  meta.config_hash = c.hash;
-  meta.code_version = std::string(code_version_string());
-  meta.command = "memphase gather " + p.dir;
-  meta.keep_initial = c.output.keep_initial;
-  meta.keep_final = c.output.keep_final;
-  write_campaign_rows(tmp, comm, meta, n_tasks, lo, rowv, n_max, curve_lo, curve_total);
-  comm.barrier();
-  // 5. Publish: fsync, rename, fsync the directory (rank 0 only).
-  if (comm.rank() == 0) {
-    const int fd = ::open(tmp.c_str(), O_RDONLY);
-    if (fd >= 0) {
-      ::fsync(fd);
-      ::close(fd);
+  // From here on every rank is inside collective HDF5/MPI calls: a failure on
+  // one rank (disk full, file-size limit, a corrupt record) would leave the
+  // others waiting forever, so it aborts the whole job instead. The committed
+  // journals are untouched; campaign.h5 is never half-written (only the .tmp).
+  std::int64_t done_local = 0;
+  try {
+    // 2. This rank's contiguous share of rows, read from the journals.
+    const std::int64_t P = comm.size(), r = comm.rank();
+    const std::int64_t lo = n_tasks * r / P, hi = n_tasks * (r + 1) / P, rows = hi - lo;
+    std::vector<TaskResult> res(static_cast<std::size_t>(rows));
+    std::vector<FileRow> rowv(static_cast<std::size_t>(rows));
+    std::int64_t my_points = 0;
+    for (std::int64_t k = lo; k < hi; ++k) {
+      const auto u = static_cast<std::size_t>(k), i = static_cast<std::size_t>(k - lo);
+      rowv[i].key = c.tasks[u].key;
+      rowv[i].spec = &c.tasks[u].spec;
+      const auto f = file_of[u];
+      if (f < 0) continue;
+      res[i] = read_result({files[static_cast<std::size_t>(f)], offset_of[u]}, c.tasks[u].key);
+      rowv[i].result = &res[i];
+      my_points += curve_points(rowv[i]);
+      ++done_local;
     }
-    if (std::rename(tmp.c_str(), p.output().c_str()) != 0)
-      throw IoError(fmt::format("cannot rename {} to {}", tmp, p.output()));
-    fsync_dir(p.dir);
+    std::int64_t n_max = 1;
+    for (const auto& t : c.tasks) n_max = std::max<std::int64_t>(n_max, t.spec.model.n);
+
+    // 3. Ragged curves: point counts per rank -> this rank's offset.
+    std::vector<std::int64_t> totals;
+    mpi::all_gather(comm, my_points, totals);
+    std::int64_t curve_lo = 0, curve_total = 0;
+    for (std::int64_t q = 0; q < P; ++q) {
+      if (q < r) curve_lo += totals[static_cast<std::size_t>(q)];
+      curve_total += totals[static_cast<std::size_t>(q)];
+    }
+
+    // 4. The file, written collectively under a temporary name.
+    const std::string tmp = p.output() + ".tmp";
+    FileMeta meta;
+    meta.name = c.name;
+    meta.family = c.family;
+    meta.config_yaml = c.canonical;
+    meta.config_hash = c.hash;
+    meta.code_version = std::string(code_version_string());
+    meta.command = "memphase gather " + p.dir;
+    meta.keep_initial = c.output.keep_initial;
+    meta.keep_final = c.output.keep_final;
+    write_campaign_rows(tmp, comm, meta, n_tasks, lo, rowv, n_max, curve_lo, curve_total);
+    comm.barrier();
+    // 5. Publish: fsync, rename, fsync the directory (rank 0 only).
+    if (comm.rank() == 0) {
+      const int fd = ::open(tmp.c_str(), O_RDONLY);
+      if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+      }
+      if (std::rename(tmp.c_str(), p.output().c_str()) != 0)
+        throw IoError(fmt::format("cannot rename {} to {}", tmp, p.output()));
+      fsync_dir(p.dir);
+    }
+    comm.barrier();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "memphase gather: rank {}: error: {}\nAborting all ranks; the journals in {} are intact: "
+               "fix the cause and run `memphase gather {}` (or the same `memphase run`) again.\n",
+               comm.rank(), e.what(), p.dir, p.dir);
+    std::fflush(stderr);
+    comm.abort(3);
   }
-  comm.barrier();
   return mpi::all_reduce(comm, done_local, std::plus<std::int64_t>());
 }
 

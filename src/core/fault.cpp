@@ -1,5 +1,7 @@
 #include "core/fault.hpp"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <string>
@@ -38,7 +40,16 @@ int g_rank = 0;
 
 }  // namespace
 
-void fault_set_rank(int rank) { g_rank = rank; }
+void fault_set_rank(int rank) {
+  g_rank = rank;
+  // MEMPHASE_FSIZE_LIMIT=<bytes>: a file-size limit (as a full quota looks),
+  // applied after MPI start-up so that only memphase's own writes fail (EFBIG).
+  if (const char* lim = std::getenv("MEMPHASE_FSIZE_LIMIT"); lim && *lim) {
+    const rlim_t bytes = static_cast<rlim_t>(std::atoll(lim));
+    const struct rlimit rl = {bytes, bytes};
+    setrlimit(RLIMIT_FSIZE, &rl);
+  }
+}
 
 void fault_point(std::string_view point) {
   FaultSpec& f = spec();

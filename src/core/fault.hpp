@@ -12,6 +12,8 @@
 namespace memphase {
 
 /// Sets the rank used to match MEMPHASE_FAULT (call once after MPI_Init).
+/// Also applies MEMPHASE_FSIZE_LIMIT=<bytes> as RLIMIT_FSIZE (write-failure
+/// tests: memphase's own writes then fail with EFBIG, MPI's are unaffected).
 void fault_set_rank(int rank);
 
 /// Kills the process with SIGKILL if the configured fault fires here.

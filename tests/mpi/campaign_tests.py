@@ -304,8 +304,169 @@ def t_lock():
         raise SystemExit(f"FAIL: first run did not stop cleanly on SIGUSR1: exit {first.returncode}\n{out}")
 
 
+# ---------------------------------------------------------------- fault suite
+def run_job(np_, campaign, out, env=None, timeout=120, signal_plan=None):
+    """Starts one mpirun; optionally sends signals at given delays:
+    signal_plan = (delay_s, target, sig) with target 'mpirun' or 'ranks'.
+    Returns (exit code or 'hang', output)."""
+    full = [ARGS.mpiexec, "-n", str(np_)] + ARGS.preflags.split() + [ARGS.memphase, "run", campaign, "--out", out]
+    e = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+             OMPI_MCA_rmaps_base_oversubscribe="1")
+    e.update(env or {})
+    p = subprocess.Popen(full, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if signal_plan:
+        delay, target, sig = signal_plan
+        time.sleep(delay)
+        if p.poll() is None:
+            if target == "mpirun":
+                p.send_signal(sig)
+            else:
+                for pid in rank_pids(p.pid):
+                    try:
+                        os.kill(pid, sig)
+                    except ProcessLookupError:
+                        pass
+    try:
+        out, _ = p.communicate(timeout=timeout)
+        return p.returncode, out
+    except subprocess.TimeoutExpired:
+        p.kill()
+        for pid in rank_pids(p.pid):
+            os.kill(pid, signal.SIGKILL)
+        out, _ = p.communicate()
+        return "hang", out
+
+
+def fault_trial(kind, rng, camp, ref_h5, total):
+    """One fault trial on a fresh directory: inject, then resume (at most 4
+    times) until done. Returns a result row."""
+    d = fresh(f"fault-{kind}")
+    np_ = 2
+    hangs = 0
+    injected = "n/a"
+    def go(env=None, signal_plan=None, np_run=np_):
+        nonlocal hangs
+        code, out = run_job(np_run, camp, d, env=env, signal_plan=signal_plan)
+        if code == "hang":
+            hangs += 1
+        return code, out
+    if kind in ("kill-worker", "kill-rank0"):
+        r = 1 if kind == "kill-worker" else 0
+        code, _ = go({"MEMPHASE_FAULT": f"epoch:{r}:{rng.randint(10, 1800)}"})
+        injected = code
+    elif kind == "kill-job":  # node loss: every rank SIGKILLed at once
+        code, _ = go(signal_plan=(rng.uniform(0.1, 0.7), "ranks", signal.SIGKILL))
+        injected = code
+    elif kind in ("kill-ckpt-write", "kill-journal"):
+        point = "ckpt-write" if kind == "kill-ckpt-write" else "journal"
+        code, _ = go({"MEMPHASE_FAULT": f"{point}:{rng.randint(0, 1)}:{rng.randint(1, 5)}"})
+        injected = code
+    elif kind == "kill-gather":
+        code, _ = go({"MEMPHASE_FAULT": f"gather:{rng.randint(0, 1)}:1"})
+        injected = code
+        if os.path.exists(os.path.join(d, "campaign.h5")):
+            raise SystemExit("FAIL: a campaign.h5 exists after a kill during gather")
+    elif kind in ("sigterm-ranks", "sigusr1-mpirun"):
+        plan = (rng.uniform(0.3, 1.5), "ranks", signal.SIGTERM) if kind == "sigterm-ranks" else \
+               (rng.uniform(0.3, 1.5), "mpirun", signal.SIGUSR1)
+        t0 = time.time()
+        code, out = go(signal_plan=plan)
+        injected = code
+        if code != 0:
+            raise SystemExit(f"FAIL: {kind}: exit {code} (must be 0)\n{out[-2000:]}")
+    elif kind in ("corrupt-ckpt-flip", "corrupt-ckpt-cut", "torn-journal"):
+        code, _ = go(signal_plan=(rng.uniform(0.5, 1.5), "mpirun", signal.SIGUSR1))
+        ckpts = sorted(glob.glob(os.path.join(d, "ckpt", "*.ckpt")))
+        journals = sorted(glob.glob(os.path.join(d, "journal", "*.log")))
+        if kind == "torn-journal" and journals:
+            j = rng.choice(journals)
+            with open(j, "ab") as f:  # a half-written record at the tail
+                f.write(struct.pack("<IIQQ", 0x4E4A504D, 1, 1234, 999) + b"x" * rng.randint(0, 50))
+        elif ckpts:
+            c = rng.choice(ckpts)
+            data = bytearray(open(c, "rb").read())
+            if kind == "corrupt-ckpt-flip":
+                for _ in range(rng.randint(1, 8)):
+                    data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+            else:
+                data = data[:rng.randrange(len(data))]
+            open(c, "wb").write(bytes(data))
+        injected = code
+    elif kind == "write-failure":  # file-size limit: EFBIG on a journal/checkpoint write
+        code, out = go({"MEMPHASE_FSIZE_LIMIT": str(rng.randint(2000, 60000))})
+        injected = code
+        if code != "hang" and code != 0 and "File too large" not in out:
+            raise SystemExit(f"FAIL: write failure without a clear message:\n{out[-2000:]}")
+    else:
+        raise SystemExit(f"unknown fault kind {kind}")
+    for _ in range(4):
+        code, out = go()
+        if code == 0 and os.path.exists(os.path.join(d, "campaign.h5")):
+            break
+    h5 = os.path.join(d, "campaign.h5")
+    counts = journal_commits(d)
+    lost = total - len(counts)
+    rerun = sum(1 for v in counts.values() if v > 1)
+    identical = 0
+    if os.path.exists(h5):
+        subprocess.run(["h5ls", "-r", h5], check=True, capture_output=True)
+        try:
+            compare(h5, ref_h5)
+            identical = 1
+        except SystemExit as e:
+            print(f"{kind}: {e}")
+    return {"kind": kind, "identical": identical, "lost": lost, "rerun": rerun, "hangs": hangs,
+            "injected_exit": injected}
+
+
+FAULT_KINDS = ["kill-worker", "kill-rank0", "kill-job", "kill-ckpt-write", "kill-journal", "kill-gather",
+               "sigterm-ranks", "sigusr1-mpirun", "corrupt-ckpt-flip", "corrupt-ckpt-cut", "torn-journal",
+               "write-failure"]
+
+
+def fault_table(rows):
+    kinds = sorted({r["kind"] for r in rows}, key=FAULT_KINDS.index)
+    lines = ["| fault | trials | identical | tasks lost | tasks rerun | hangs |", "|---|---|---|---|---|---|"]
+    for k in kinds:
+        rs = [r for r in rows if r["kind"] == k]
+        lines.append(f"| {k} | {len(rs)} | {sum(r['identical'] for r in rs)} | {sum(r['lost'] for r in rs)} "
+                     f"| {sum(r['rerun'] for r in rs)} | {sum(r['hangs'] for r in rs)} |")
+    return "\n".join(lines)
+
+
+def run_faults(kinds):
+    camp = os.path.join(os.path.dirname(ARGS.campaign), "faults.yaml")
+    ref = reference_of(camp, "faults")
+    total = len(load(ref))
+    rng = random.Random(ARGS.seed)
+    rows = []
+    for i, k in enumerate(kinds):
+        row = fault_trial(k, rng, camp, ref, total)
+        rows.append(row)
+        print(f"trial {i + 1}/{len(kinds)}: {row}", flush=True)
+    table = fault_table(rows)
+    print(table)
+    if ARGS.table:
+        open(ARGS.table, "w").write(table + "\n")
+    bad = [r for r in rows if not r["identical"] or r["lost"] or r["rerun"] or r["hangs"]]
+    if bad:
+        raise SystemExit(f"FAIL: {len(bad)} trial(s) broke a guarantee: {bad[:3]}")
+
+
+def t_fault_quick():
+    """One trial of every fault kind (CI, label 'fault')."""
+    run_faults(FAULT_KINDS)
+
+
+def t_soak():
+    """--soak N random fault trials (not in CI)."""
+    rng = random.Random(ARGS.seed + 1)
+    run_faults([rng.choice(FAULT_KINDS) for _ in range(ARGS.soak)])
+
+
 TESTS = {"run": t_run, "crash": t_crash, "signal": t_signal, "config-change": t_config_change,
-         "walltime": t_walltime, "lock": t_lock}
+         "walltime": t_walltime, "lock": t_lock,
+         "fault-quick": t_fault_quick, "soak": t_soak}
 
 
 def main():
@@ -318,6 +479,9 @@ def main():
     ap.add_argument("--campaign", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--np", type=int, default=2)
+    ap.add_argument("--soak", type=int, default=200, help="trials of the soak")
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("MEMPHASE_TEST_SEED", "1")))
+    ap.add_argument("--table", default="", help="write the result table (Markdown) here")
     ARGS = ap.parse_args()
     os.makedirs(ARGS.work, exist_ok=True)
     TESTS[ARGS.test]()
