@@ -9,6 +9,7 @@ import argparse
 import glob
 import os
 import random
+import re
 import shutil
 import signal
 import struct
@@ -304,6 +305,106 @@ def t_lock():
         raise SystemExit(f"FAIL: first run did not stop cleanly on SIGUSR1: exit {first.returncode}\n{out}")
 
 
+def t_bad_inputs():
+    """Every bad input fails at np 2 before any collective work, on every rank
+    alike (bounded time, no hang), exit 2, with file, key path and value."""
+    base = open(ARGS.campaign).read()
+    work = os.path.join(ARGS.work, "bad")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    def yaml_case(name, text):
+        path = os.path.join(work, name + ".yaml")
+        open(path, "w").write(text)
+        return path
+    cases = [
+        ("malformed", yaml_case("malformed", base.replace("seeds: 3", "seeds: [3")),
+         [r"malformed\.yaml:\d+:\d+: malformed YAML"]),
+        ("unknown-key", yaml_case("unknown", base.replace("model: {n: 24}", "model: {n: 24, tua: 3}")),
+         [r"unknown\.yaml:\d+:\d+: unknown key 'model\.tua' \(did you mean 'model\.tau'\?\)"]),
+        ("wrong-type", yaml_case("wrongtype", base.replace("task: {reps: 8}", "task: {reps: many}")),
+         [r"wrongtype\.yaml:\d+:\d+: task\.reps must be an integer \(got 'many'\)"]),
+        ("lr<=0", yaml_case("lr", base.replace("lr: [0.3, 0.05]", "lr: [0.3, -0.1]")),
+         [r"lr\.yaml:\d+:\d+: grid\.lr\[1\].*must be > 0 \(got -0\.1\)"]),
+        ("lr=0", yaml_case("lr0", base.replace("lr: [0.3, 0.05]", "lr: [0.3, 0]")),
+         [r"grid\.lr\[1\].*must be > 0 \(got 0"]),
+        ("empty-grid", yaml_case("empty", base.replace("lr: [0.3, 0.05]", "lr: []")),
+         [r"grid\.lr must have at least one value"]),
+        ("duplicate", yaml_case("dup", base.replace("lr: [0.3, 0.05]", "lr: [0.3, 0.05, 0.3]")),
+         [r"grid\.lr\[2\] duplicates grid\.lr\[0\] \(got 0\.3\)"]),
+        ("seeds<1", yaml_case("seeds", base.replace("seeds: 3", "seeds: 0")),
+         [r"seeds\.yaml:\d+:\d+: seeds must be >= 1 \(got 0\)"]),
+        ("unknown-family", yaml_case("family", base.replace("family: dcdt-nopost", "family: dcdt-psot")),
+         [r"unknown family 'dcdt-psot' \(did you mean 'dcdt-post'\?\)"]),
+    ]
+    def check(label, cmd, patterns, expect_code=2):
+        t0 = time.time()
+        code, out = run_cmd(cmd)
+        took = time.time() - t0
+        if code == "hang":
+            raise SystemExit(f"FAIL: {label}: hang")
+        if code != expect_code:
+            raise SystemExit(f"FAIL: {label}: exit {code}, expected {expect_code}\n{out[-2000:]}")
+        for pat in patterns:
+            if not re.search(pat, out):
+                raise SystemExit(f"FAIL: {label}: message does not match {pat!r}:\n{out[-2000:]}")
+        first = next((l for l in out.splitlines() if "memphase" in l and "error" in l), "")
+        print(f"ok {label} ({took:.1f} s): {first[:160]}")
+    for label, path, pats in cases:
+        check(label, ["run", path, "--out", os.path.join(work, "out-" + label)], pats)
+    # An output path that is a file.
+    f = os.path.join(work, "a-file")
+    open(f, "w").write("x")
+    check("out-is-file", ["run", ARGS.campaign, "--out", f], [r"a-file.*is a file, not a directory"])
+    # Resume with a changed config, and with a different code version.
+    d = os.path.join(work, "resume")
+    mpirun(2, "run", ARGS.campaign, "--out", d)
+    check("changed-config", ["run", yaml_case("edited", base.replace("epochs: 150", "epochs: 151")), "--out", d],
+          [r"refusing to resume", r"train\.epochs: 150 -> 151"])
+    man = os.path.join(d, "manifest.yaml")
+    text = open(man).read()
+    older = re.sub(r"git_describe: .*", "git_describe: v0.0-older", text)
+    older = re.sub(r"code_version: .*", "code_version: v0.0-older (Release, GNU 12.2.0)", older)
+    open(man, "w").write(older)
+    check("code-version", ["run", ARGS.campaign, "--out", d], [r"different code version", r"v0\.0-older"])
+    open(man, "w").write(text)
+    # gather / status on a directory that is not a campaign.
+    check("gather-not-campaign", ["gather", work], [r"not a campaign directory"])
+    p = subprocess.run([ARGS.memphase, "status", work], capture_output=True, text=True, timeout=60)
+    if p.returncode != 2 or "not a campaign directory" not in p.stderr:
+        raise SystemExit(f"FAIL: status on a non-campaign: exit {p.returncode}: {p.stderr}")
+    print("ok status-not-campaign:", p.stderr.strip())
+
+
+def t_diverge():
+    """Diverging networks are a recorded outcome: the campaign completes,
+    campaign.h5 marks them diverged (status 1), and `status` counts them."""
+    import json
+    camp = os.path.join(os.path.dirname(ARGS.campaign), "diverge.yaml")
+    d = fresh("diverge")
+    mpirun(2, "run", camp, "--out", d)
+    with h5py.File(os.path.join(d, "campaign.h5"), "r") as f:
+        status, lr = f["tasks/status"][:], f["grid/lr"][:]
+        done = f["tasks/done"][:]
+    if not all(done) or list(status[lr > 1]) != [1, 1] or list(status[lr < 1]) != [0, 0]:
+        raise SystemExit(f"FAIL: statuses {list(status)} for lr {list(lr)}")
+    st = json.loads(subprocess.run([ARGS.memphase, "status", d, "--json"], capture_output=True, text=True,
+                                   check=True).stdout)
+    if st["diverged"] != 2 or st["done"] != 4:
+        raise SystemExit(f"FAIL: status counts {st}")
+    print("diverged networks recorded (status 1) and counted by status:", st["diverged"])
+
+
+def run_cmd(args, np_=2, timeout=60):
+    full = [ARGS.mpiexec, "-n", str(np_)] + ARGS.preflags.split() + [ARGS.memphase] + args
+    e = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+             OMPI_MCA_rmaps_base_oversubscribe="1")
+    try:
+        p = subprocess.run(full, env=e, capture_output=True, text=True, timeout=timeout)
+        return p.returncode, p.stdout + p.stderr
+    except subprocess.TimeoutExpired:
+        return "hang", ""
+
+
 # ---------------------------------------------------------------- fault suite
 def run_job(np_, campaign, out, env=None, timeout=120, signal_plan=None):
     """Starts one mpirun; optionally sends signals at given delays:
@@ -466,7 +567,8 @@ def t_soak():
 
 TESTS = {"run": t_run, "crash": t_crash, "signal": t_signal, "config-change": t_config_change,
          "walltime": t_walltime, "lock": t_lock,
-         "fault-quick": t_fault_quick, "soak": t_soak}
+         "fault-quick": t_fault_quick, "soak": t_soak,
+         "bad-inputs": t_bad_inputs, "diverge": t_diverge}
 
 
 def main():
