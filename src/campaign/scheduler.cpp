@@ -263,19 +263,25 @@ class Master {
     for (int w = 1; w < e_.comm_.size(); ++w)
       if (busy_[static_cast<std::size_t>(w)] && !told_[w]) {
         e_.comm_.send(w, kCmd, kStopSoon);
+        e_.event(fmt::format("\"event\":\"stop_soon\",\"to\":{}", w));
         told_[w] = true;
       }
   }
 
-  /// Answers pending requests (all of them); with `block`, waits for one.
+  /// Answers pending requests (all of them); with `block`, waits until at
+  /// least one has been answered.
   void serve(bool block) {
     for (;;) {
       boost::optional<mpi::status> st = e_.comm_.iprobe(mpi::any_source, kReq);
       if (!st) {
         if (!block) return;
         st = e_.comm_.probe(mpi::any_source, kReq);
-        block = false;
       }
+      // `block` asks for at least one message: once one is handled (whether
+      // iprobe or probe found it), only drain what is already there. (Found
+      // by the soak: keeping it set made rank 0 wait forever for a request
+      // from a worker that had already left.)
+      block = false;
       std::int64_t msg[3];
       e_.comm_.recv(st->source(), kReq, msg, 3);
       const int w = st->source();
@@ -292,6 +298,8 @@ class Master {
         if (const auto idx = next_task()) reply = *idx;
       }
       e_.comm_.send(w, kCmd, reply);
+      e_.event(fmt::format("\"event\":\"reply\",\"to\":{},\"finished\":{},\"flags\":{},\"reply\":{},\"left\":{}",
+                           w, msg[0], msg[1], reply, left_ + (reply == kStopNow ? 1 : 0)));
       if (reply == kStopNow) ++left_;
       else {
         busy_[static_cast<std::size_t>(w)] = true;
@@ -339,6 +347,7 @@ void worker_loop(Engine& e) {
     std::int64_t cmd = kStopSoon;
     while (cmd == kStopSoon) {  // a stop notice that crossed our request
       e.comm_.recv(0, kCmd, cmd);
+      e.event(fmt::format("\"event\":\"command\",\"cmd\":{}", cmd));
       if (cmd == kStopSoon) e.request_stop();
     }
     if (cmd == kStopNow) return;
@@ -347,6 +356,7 @@ void worker_loop(Engine& e) {
       if (e.comm_.iprobe(0, kCmd)) {
         std::int64_t c = 0;
         e.comm_.recv(0, kCmd, c);  // only kStopSoon can arrive while we train
+        e.event(fmt::format("\"event\":\"command\",\"cmd\":{},\"while\":\"training\"", c));
         e.request_stop();
       }
     });
