@@ -1,0 +1,43 @@
+#pragma once
+// Seed-paired bootstrap (SPEC §3.7): resample seed indices with replacement,
+// the SAME resampled list for every cell (seed i is the same initial network
+// everywhere), and recompute the statistic. Deterministic given `seed`.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "analysis/fit.hpp"
+
+namespace memphase {
+
+/// Options of the bootstrap.
+struct BootstrapOptions {
+  std::size_t resamples = 1000;  ///< B (SPEC: >= 1000)
+  std::uint64_t seed = 0;        ///< RNG seed (std::mt19937_64 via std::seed_seq)
+  double level = 0.95;           ///< percentile-interval coverage
+};
+
+/// Statistic on a list of seed indices (n_seeds entries, repeats allowed);
+/// returns NaN (or any non-finite value) when its fit fails.
+using SeedStatistic = std::function<double(std::span<const std::size_t> seeds)>;
+
+/// Result of a bootstrap.
+struct BootstrapResult {
+  double estimate = 0.0;     ///< statistic on the original seeds 0..n-1 (NaN if it failed)
+  double se = 0.0;           ///< sample SD (n-1) of the finite resampled values; NaN if < 2
+  double lo = 0.0, hi = 0.0; ///< percentile interval (linear interpolation); NaN if none finite
+  std::size_t resamples = 0; ///< B
+  std::size_t failed = 0;    ///< resamples whose statistic was not finite
+};
+
+/// Runs B resamples of n_seeds seed indices and applies `stat` to each.
+BootstrapResult bootstrap_seeds(std::size_t n_seeds, const SeedStatistic& stat,
+                                const BootstrapOptions& opt = {});
+
+/// β of fit_scaling(t, sopt, ·) with its seed-paired bootstrap; a resample
+/// whose ScalingFit is not ok counts as failed.
+BootstrapResult bootstrap_scaling(const OutcomeTable& t, const ScalingOptions& sopt,
+                                  const BootstrapOptions& opt = {});
+
+}  // namespace memphase

@@ -1,0 +1,135 @@
+#pragma once
+// Boundary and scaling fits of SPEC §3.7 (pure numerics: no I/O, no MPI).
+//
+// Curve fits are least squares over two parameters (T0 and a rate). They do
+// not depend on a lucky initial guess: the SSE is first evaluated on a grid of
+// (T0, ln rate) starts spanning the data, and the best few grid points are
+// refined with Levenberg-Marquardt (Eigen's unsupported module); the lowest
+// SSE wins. A fit that cannot be trusted is reported as `failed` with a
+// reason; a curve below the skip rule is `skipped`. Neither throws.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace memphase {
+
+/// Outcome of a curve fit. `skipped` (SPEC skip rule: max f < threshold) is
+/// distinct from `failed` (no trustworthy optimum).
+enum class FitStatus { ok, skipped, failed };
+
+/// "ok", "skipped" or "failed".
+const char* to_string(FitStatus s);
+
+/// Tuning of the two-parameter curve fits.
+struct CurveFitOptions {
+  double skip_below = 0.1;   ///< skip if max f < skip_below (SPEC §3.7)
+  int t0_grid = 24;          ///< grid points for T0 over [min x - span/2, max x + span/2]
+  int rate_grid = 10;        ///< grid points for ln rate over [ln(0.3/span), ln(300/span)]
+  int starts = 3;            ///< best grid points refined by Levenberg-Marquardt
+};
+
+/// Result of fit_exp_saturation / fit_logistic / fit_logistic_log_lr.
+struct CurveFit {
+  FitStatus status = FitStatus::failed;
+  double t0 = 0.0;     ///< threshold T0, in the units of x (ms, or ln lr)
+  double rate = 0.0;   ///< a (exp-saturation) or k (logistic), per unit of x; > 0
+  double sse = 0.0;    ///< Σ (model - f)^2 at the optimum
+  std::string reason;  ///< why skipped/failed; empty when ok
+  [[nodiscard]] bool ok() const { return status == FitStatus::ok; }
+};
+
+/// Fits g(x) = 0 for x < T0, 1 - exp(-a (x - T0)) for x >= T0 to (x_i, f_i)
+/// (SPEC §3.7, failure fraction against delay T). x and f have equal length
+/// (mismatch, < 2 finite points → failed). Fails when the optimum lies outside
+/// [min x - span, max x + span] or is not finite.
+CurveFit fit_exp_saturation(std::span<const double> x, std::span<const double> f,
+                            const CurveFitOptions& opt = {});
+
+/// Fits the increasing logistic 1 / (1 + exp(-k (x - T0))), k > 0 (SPEC §3.7,
+/// SP fraction against delay T). Same skip/failure rules as above.
+CurveFit fit_logistic(std::span<const double> x, std::span<const double> f,
+                      const CurveFitOptions& opt = {});
+
+/// No-memory family: logistic in x = ln lr of the failure fraction against
+/// the learning rates `lr` (> 0). `t0` of the result is ln lr_c; lr_c = exp(t0).
+CurveFit fit_logistic_log_lr(std::span<const double> lr, std::span<const double> f,
+                             const CurveFitOptions& opt = {});
+
+/// Ordinary least squares y = slope·x + intercept (closed form).
+struct OlsFit {
+  bool ok = false;          ///< n >= 2 and x not constant
+  std::size_t n = 0;
+  double slope = 0.0;
+  double intercept = 0.0;
+  double slope_se = 0.0;    ///< sqrt(SSE/(n-2) / Sxx); NaN if n < 3
+  double r2 = 0.0;          ///< 1 - SSE/SST (1 if SST = 0 and SSE = 0)
+};
+
+/// OLS of y on x (equal lengths; non-finite pairs are an error → ok = false).
+OlsFit fit_ols(std::span<const double> x, std::span<const double> y);
+
+/// Per-network class codes of a campaign (SPEC §3.5: 0 fail, 1 LC, 2 SP,
+/// 3 unstable; a negative code = missing, e.g. a partial campaign).
+/// codes has lrs.size() × delays.size() × n_seeds entries, seed fastest:
+/// codes[(i_lr * delays.size() + i_delay) * n_seeds + seed].
+struct OutcomeTable {
+  std::vector<double> lrs;
+  std::vector<double> delays;        ///< T in ms
+  std::size_t n_seeds = 0;
+  std::vector<std::int8_t> codes;
+  [[nodiscard]] std::int8_t code(std::size_t i_lr, std::size_t i_delay, std::size_t seed) const {
+    return codes[(i_lr * delays.size() + i_delay) * n_seeds + seed];
+  }
+};
+
+/// Which boundary of SPEC §3.7 to fit.
+enum class Boundary {
+  lc,  ///< exp-saturation on the failure fraction (classes 0 and 3) → β_LC
+  sp,  ///< logistic on the SP fraction (class 2) → β_SP
+};
+
+/// Options of fit_scaling.
+struct ScalingOptions {
+  Boundary boundary = Boundary::lc;
+  std::size_t largest_lrs = 0;  ///< use only the N largest lrs (0 = all)
+  CurveFitOptions curve{};
+  /// The reference's defaults: all lrs for LC, the 25 largest for SP.
+  static ScalingOptions reference(Boundary b);
+};
+
+/// One learning rate's boundary fit inside a ScalingFit.
+struct LrFit {
+  double lr = 0.0;
+  CurveFit fit;        ///< T_c = fit.t0 when fit.ok()
+};
+
+/// Result of fit_scaling: per-lr fits, then ln lr = B ln T_c + c over the
+/// kept lrs, β = -B.
+struct ScalingFit {
+  bool ok = false;                 ///< >= 2 kept lrs and the OLS succeeded
+  std::string reason;              ///< why not ok; empty when ok
+  double beta = 0.0;               ///< -B
+  double beta_se = 0.0;            ///< OLS SE of B (NaN with 2 kept lrs)
+  double r2 = 0.0;
+  double intercept = 0.0;          ///< c
+  std::vector<double> kept_lrs;    ///< lrs that entered the OLS, in table order
+  std::vector<double> t_c;         ///< their T_c (ms), same order
+  std::vector<LrFit> skipped;      ///< skip rule
+  std::vector<LrFit> failed;       ///< curve fit failed, or T_c <= 0 (no log)
+  std::vector<LrFit> all;          ///< every considered lr, in table order
+};
+
+/// Fraction of networks per (lr, delay) over a seed list (with repeats, as a
+/// bootstrap resample gives). Returns lrs.size() × delays.size() row-major
+/// values; NaN where no listed seed has a valid code. `classes` is a bit mask
+/// (1 << code), e.g. (1<<0)|(1<<3) for the failure fraction.
+std::vector<double> class_fractions(const OutcomeTable& t, unsigned classes,
+                                    std::span<const std::size_t> seeds);
+
+/// Fits SPEC §3.7 on the networks of `seeds` (empty = all seeds 0..n_seeds-1).
+ScalingFit fit_scaling(const OutcomeTable& t, const ScalingOptions& opt,
+                       std::span<const std::size_t> seeds = {});
+
+}  // namespace memphase

@@ -1,0 +1,1 @@
+memphase_unit_test(fit_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/fit_test.cpp DEPS memphase::analysis)
