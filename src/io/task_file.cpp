@@ -1,71 +1,137 @@
 #include "io/task_file.hpp"
 
 #include <fcntl.h>
-#include <hdf5.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
+#include <limits>
 
 #include "core/error.hpp"
 #include "io/campaign_file.hpp"
 #include "io/durable.hpp"
+#include "io/h5.hpp"
 
 namespace memphase {
 
 namespace {
+
+using detail::H5File;
 
 std::string parent_of(const std::string& path) {
   const auto p = std::filesystem::path(path).parent_path();
   return p.empty() ? std::string(".") : p.string();
 }
 
-/// Reads element 0.. of a 1-D or N-D dataset's first row into `out`.
-template <class T>
-void read_row(hid_t file, const std::string& path, const std::string& name, std::int64_t row,
-              hsize_t count, T* out, hid_t type) {
-  const hid_t d = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
-  if (d < 0) throw IoError(fmt::format("{}: no dataset {}", path, name));
-  const hid_t space = H5Dget_space(d);
-  const int rank = H5Sget_simple_extent_ndims(space);
-  std::vector<hsize_t> dims(static_cast<std::size_t>(rank)), start(static_cast<std::size_t>(rank), 0);
-  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-  std::vector<hsize_t> cnt = dims;
-  start[0] = static_cast<hsize_t>(row);
-  cnt[0] = count;
-  H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, cnt.data(), nullptr);
-  hsize_t n = 1;
-  for (auto c : cnt) n *= c;
-  const hid_t mem = H5Screate_simple(1, &n, nullptr);
-  const herr_t rc = H5Dread(d, type, mem, space, H5P_DEFAULT, out);
-  H5Sclose(mem);
-  H5Sclose(space);
-  H5Dclose(d);
-  if (rc < 0) throw IoError(fmt::format("{}: cannot read {}", path, name));
+/// Throws IoError unless `r` is one consistent row: parameter shapes match
+/// spec.model.n, every curve has epochs_run values, and epochs_planned is
+/// the spec's (the file stores spec.train.resolved_epochs()).
+void check_writable(const std::string& path, const TaskResult& r) {
+  const Eigen::Index n = r.spec.model.n;
+  if (n < 1) throw IoError(fmt::format("{}: cannot write a network with N = {}", path, n));
+  auto check_shape = [&](const char* which, const char* name, Eigen::Index rows, Eigen::Index cols,
+                         Eigen::Index want_rows, Eigen::Index want_cols) {
+    if (rows != want_rows || cols != want_cols)
+      throw IoError(fmt::format("{}: cannot write: {} {} is {}×{}, expected {}×{} (N = {})", path,
+                                which, name, rows, cols, want_rows, want_cols, n));
+  };
+  for (const auto& [which, p] : {std::pair{"initial", &r.initial}, std::pair{"final", &r.final}}) {
+    check_shape(which, "W_in", p->W_in.rows(), p->W_in.cols(), n, 2);
+    check_shape(which, "W_rec", p->W_rec.rows(), p->W_rec.cols(), n, n);
+    check_shape(which, "W_out", p->W_out.rows(), p->W_out.cols(), 2, n);
+    check_shape(which, "b_in", p->b_in.rows(), 1, n, 1);
+    check_shape(which, "b_rec", p->b_rec.rows(), 1, n, 1);
+    check_shape(which, "b_out", p->b_out.rows(), 1, 2, 1);
+  }
+  const auto run = static_cast<std::size_t>(std::max<std::int64_t>(r.epochs_run, 0));
+  for (const auto& [name, c] :
+       {std::pair{"loss", &r.curves.loss}, std::pair{"accuracy", &r.curves.accuracy},
+        std::pair{"reliability", &r.curves.reliability},
+        std::pair{"grad_norm", &r.curves.grad_norm}}) {
+    if (r.epochs_run < 0 || c->size() != run)
+      throw IoError(fmt::format("{}: cannot write: curves.{} has {} values but epochs_run is {}",
+                                path, name, c->size(), r.epochs_run));
+  }
+  if (r.epochs_planned != r.spec.train.resolved_epochs())
+    throw IoError(
+        fmt::format("{}: cannot write: epochs_planned is {} but the spec resolves to {} epochs",
+                    path, r.epochs_planned, r.spec.train.resolved_epochs()));
 }
 
-std::string read_attr(hid_t file, const char* name) {
-  if (H5Aexists(file, name) <= 0) return {};
-  const hid_t a = H5Aopen(file, name, H5P_DEFAULT);
-  const hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  char* p = nullptr;
-  std::string s;
-  if (H5Aread(a, t, &p) >= 0 && p) {
-    s = p;
-    H5free_memory(p);
-  }
-  H5Tclose(t);
-  H5Aclose(a);
-  return s;
+/// Creates (truncates) `file` with open(2), so that a missing directory or a
+/// permission problem is reported with the system's reason.
+void create_empty(const std::string& file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw IoError(fmt::format("{}: cannot create: {}", file, std::strerror(errno)));
+  ::close(fd);
+}
+
+/// fsyncs a regular file by name.
+void fsync_file(const std::string& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw IoError(fmt::format("{}: cannot open for fsync: {}", file, std::strerror(errno)));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  if (::close(fd) != 0 && rc == 0)
+    throw IoError(fmt::format("{}: close failed: {}", file, std::strerror(errno)));
+  if (rc != 0) throw IoError(fmt::format("{}: fsync failed: {}", file, std::strerror(err)));
+}
+
+/// Removes a temp file after a failed write. (A handle that the failed
+/// writer left open is not closed: after a failed H5Fclose, HDF5 1.10 keeps
+/// an identifier whose file is already freed, and touching it crashes.)
+void discard_temp(const std::string& tmp) noexcept { std::remove(tmp.c_str()); }
+
+/// "(a, b, c)" for messages.
+std::string shape_string(const std::vector<hsize_t>& dims) {
+  return fmt::format("({})", fmt::join(dims, ", "));
+}
+
+/// Reads row 0 of a weight dataset of shape (T, R, C), or (T, R) for a
+/// vector, into an rows×cols matrix: m(i, j) = W[0, i, j]. R and C may exceed
+/// rows and cols (campaign files NaN-pad to the largest N).
+Mat<float> read_weight(const H5File& f, const std::string& name, Eigen::Index rows,
+                       Eigen::Index cols, bool vector) {
+  const std::vector<hsize_t> dims = f.shape(name);
+  const std::size_t rank = vector ? 2 : 3;
+  const hsize_t stored_cols = vector ? 1 : (dims.size() == 3 ? dims[2] : 0);
+  if (dims.size() != rank || dims[1] < static_cast<hsize_t>(rows) ||
+      stored_cols < static_cast<hsize_t>(cols))
+    throw IoError(fmt::format("{}: {} has shape {}, expected (n_tasks, {}{}) or larger", f.path(),
+                              name, shape_string(dims), rows,
+                              vector ? std::string() : fmt::format(", {}", cols)));
+  const std::vector<float> buf = f.read_rows<float>(name, 0, 1);
+  Mat<float> m(rows, cols);
+  for (Eigen::Index i = 0; i < rows; ++i)
+    for (Eigen::Index j = 0; j < cols; ++j)
+      m(i, j) = buf[static_cast<std::size_t>(i) * stored_cols + static_cast<std::size_t>(j)];
+  return m;
+}
+
+/// Reads /weights/<which>/... of row 0; empty parameters when the group is
+/// absent (a campaign written without initial or final weights).
+Params<float> read_params(const H5File& f, const std::string& which, Eigen::Index n) {
+  Params<float> p;
+  const std::string g = "/weights/" + which + "/";
+  if (!f.exists("/weights/" + which)) return p;
+  p.W_in = read_weight(f, g + "W_in", n, 2, false);
+  p.W_rec = read_weight(f, g + "W_rec", n, n, false);
+  p.W_out = read_weight(f, g + "W_out", 2, n, false);
+  p.b_in = read_weight(f, g + "b_in", n, 1, true);
+  p.b_rec = read_weight(f, g + "b_rec", n, 1, true);
+  p.b_out = read_weight(f, g + "b_out", 2, 1, true);
+  return p;
 }
 
 }  // namespace
 
 void write_task_file(const std::string& path, const TaskResult& r, const Provenance& prov) {
+  check_writable(path, r);
   const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
   FileMeta meta;
   meta.name = "train";
@@ -79,100 +145,105 @@ void write_task_file(const std::string& path, const TaskResult& r, const Provena
   row.spec = &r.spec;
   row.result = &r;
   try {
-    write_campaign_rows(tmp, MPI_COMM_NULL, meta, 1, 0, {row}, r.spec.model.n, 0, curve_points(row));
-    const int fd = ::open(tmp.c_str(), O_RDONLY);
-    if (fd < 0 || ::fsync(fd) != 0) {
-      if (fd >= 0) ::close(fd);
-      throw IoError(fmt::format("cannot fsync {}", tmp));
-    }
-    ::close(fd);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw IoError(fmt::format("cannot rename {} to {}", tmp, path));
+    create_empty(tmp);
+    write_campaign_rows(tmp, MPI_COMM_NULL, meta, 1, 0, {row}, r.spec.model.n, 0,
+                        curve_points(row));
+    fsync_file(tmp);
+  } catch (const IoError& e) {
+    discard_temp(tmp);
+    throw IoError(
+        fmt::format("{}: cannot write the file, nothing was replaced: {}", path, e.what()));
+  } catch (...) {
+    discard_temp(tmp);
+    throw;
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    discard_temp(tmp);
+    throw IoError(fmt::format("{}: cannot rename {} into place, nothing was replaced: {}", path,
+                              tmp, std::strerror(err)));
+  }
+  try {
     fsync_dir(parent_of(path));
   } catch (const IoError& e) {
-    std::remove(tmp.c_str());
-    throw IoError(fmt::format("cannot write {}: {}", path, e.what()));
+    throw IoError(
+        fmt::format("{}: written, but its directory could not be synced: {}", path, e.what()));
   }
 }
 
-TaskResult read_task_file(const std::string& path, std::vector<std::int64_t>* epochs, Provenance* prov) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (file < 0) throw IoError(fmt::format("cannot open HDF5 file '{}'", path));
+TaskResult read_task_file(const std::string& path, std::vector<std::int64_t>* epochs,
+                          Provenance* prov) {
+  const H5File f = H5File::open_read(path);
+  const std::int64_t version = f.read_attr_int("schema_version");
+  if (version != kCampaignSchemaVersion)
+    throw IoError(fmt::format("{}: schema_version {} is not supported (this memphase reads {})",
+                              path, version, kCampaignSchemaVersion));
+  const std::int64_t n_tasks = f.read_attr_int("n_tasks");
+  if (n_tasks < 1)
+    throw IoError(fmt::format("{}: n_tasks is {}, there is no task to read", path, n_tasks));
+
   TaskResult r;
-  try {
-    auto f64 = [&](const char* name) {
-      double v = 0;
-      read_row(file, path, name, 0, 1, &v, H5T_NATIVE_DOUBLE);
-      return v;
-    };
-    auto i64 = [&](const char* name) {
-      std::int64_t v = 0;
-      read_row(file, path, name, 0, 1, &v, H5T_NATIVE_INT64);
-      return v;
-    };
-    auto i8 = [&](const char* name) {
-      std::int8_t v = 0;
-      read_row(file, path, name, 0, 1, &v, H5T_NATIVE_INT8);
-      return v;
-    };
-    r.spec.train.lr = f64("/grid/lr");
-    r.spec.task.delay = f64("/grid/delay");
-    r.spec.task.response = f64("/grid/response");
-    r.spec.task.post = f64("/grid/post");
-    r.spec.model.tau = f64("/grid/tau");
-    r.spec.model.noise_sigma = f64("/grid/noise_sigma");
-    r.spec.train.seed = static_cast<std::uint64_t>(i64("/grid/seed"));
-    r.spec.model.n = static_cast<int>(i64("/grid/n"));
-    r.spec.task.reps = static_cast<int>(i64("/grid/reps"));
-    r.status = static_cast<Status>(i8("/tasks/status"));
-    r.cls.net_class = static_cast<NetClass>(i8("/tasks/class"));
-    r.cls.learned = i8("/tasks/learned") != 0;
-    r.cls.stable = i8("/tasks/stable") != 0;
-    r.cls.psd_ratio = f64("/tasks/psd_ratio");
-    r.epochs_planned = i64("/tasks/epochs_planned");
-    r.epochs_run = i64("/tasks/epochs_run");
-    r.train_seconds = f64("/tasks/train_seconds");
-    const int n = r.spec.model.n;
-    auto weights = [&](const std::string& which, Params<float>& p) {
-      p = Params<float>::zeros(n);
-      // HDF5 is row-major: read (rows, cols) blocks and map them row-major.
-      auto mat = [&](const char* name, Mat<float>& m) {
-        std::vector<float> buf(static_cast<std::size_t>(m.size()));
-        read_row(file, path, "/weights/" + which + "/" + name, 0, 1, buf.data(), H5T_NATIVE_FLOAT);
-        m = Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(buf.data(), m.rows(), m.cols());
-      };
-      auto vec = [&](const char* name, Vec<float>& v) {
-        read_row(file, path, "/weights/" + which + "/" + name, 0, 1, v.data(), H5T_NATIVE_FLOAT);
-      };
-      mat("W_in", p.W_in); mat("W_rec", p.W_rec); mat("W_out", p.W_out);
-      vec("b_in", p.b_in); vec("b_rec", p.b_rec); vec("b_out", p.b_out);
-    };
-    weights("initial", r.initial);
-    weights("final", r.final);
-    std::int64_t off[2] = {0, 0};
-    read_row(file, path, "/curves/offset", 0, 2, off, H5T_NATIVE_INT64);
-    const auto m = static_cast<std::size_t>(off[1] - off[0]);
-    r.curves.resize(m);
-    read_row(file, path, "/curves/loss", off[0], m, r.curves.loss.data(), H5T_NATIVE_FLOAT);
-    read_row(file, path, "/curves/accuracy", off[0], m, r.curves.accuracy.data(), H5T_NATIVE_FLOAT);
-    read_row(file, path, "/curves/reliability", off[0], m, r.curves.reliability.data(), H5T_NATIVE_FLOAT);
-    read_row(file, path, "/curves/grad_norm", off[0], m, r.curves.grad_norm.data(), H5T_NATIVE_FLOAT);
-    if (epochs) {
-      epochs->resize(m);
-      read_row(file, path, "/curves/epoch", off[0], m, epochs->data(), H5T_NATIVE_INT64);
-    }
-    if (prov) {
-      prov->config_yaml = read_attr(file, "config_yaml");
-      prov->config_hash = read_attr(file, "config_hash");
-      prov->code_version = read_attr(file, "code_version");
-      prov->command = read_attr(file, "command");
-    }
-  } catch (...) {
-    H5Fclose(file);
-    throw;
+  auto f64 = [&](const char* name) { return f.read_value<double>(name, 0); };
+  auto i64 = [&](const char* name) { return f.read_value<std::int64_t>(name, 0); };
+  auto i8 = [&](const char* name) { return static_cast<int>(f.read_value<std::int8_t>(name, 0)); };
+
+  // Grid values; the rest of the spec is in the config_yaml attribute.
+  r.spec.train.lr = f64("/grid/lr");
+  r.spec.task.delay = f64("/grid/delay");
+  r.spec.task.response = f64("/grid/response");
+  r.spec.task.post = f64("/grid/post");
+  r.spec.model.tau = f64("/grid/tau");
+  r.spec.model.noise_sigma = f64("/grid/noise_sigma");
+  r.spec.train.seed = static_cast<std::uint64_t>(i64("/grid/seed"));
+  r.spec.task.reps = static_cast<int>(i64("/grid/reps"));
+  const std::int64_t n = i64("/grid/n");
+  if (n < 1 || n > std::numeric_limits<int>::max())
+    throw IoError(fmt::format("{}: /grid/n[0] is {}, expected a positive int", path, n));
+  r.spec.model.n = static_cast<int>(n);
+
+  const int status = i8("/tasks/status");
+  if (status == -1)
+    throw IoError(fmt::format("{}: task row 0 is not done (/tasks/status[0] = -1)", path));
+  if (status < 0 || status > 2)
+    throw IoError(
+        fmt::format("{}: /tasks/status[0] is {}, expected 0 (done), 1 (diverged) or 2 (aborted)",
+                    path, status));
+  const int cls = i8("/tasks/class");
+  if (cls < 0 || cls > 3)
+    throw IoError(fmt::format(
+        "{}: /tasks/class[0] is {}, expected 0 (fail), 1 (LC), 2 (SP) or 3 (unstable)", path, cls));
+  r.status = static_cast<Status>(status);
+  r.cls.net_class = static_cast<NetClass>(cls);
+  r.cls.learned = i8("/tasks/learned") != 0;
+  r.cls.stable = i8("/tasks/stable") != 0;
+  r.cls.psd_ratio = f64("/tasks/psd_ratio");
+  r.epochs_planned = i64("/tasks/epochs_planned");
+  r.epochs_run = i64("/tasks/epochs_run");
+  r.train_seconds = f64("/tasks/train_seconds");
+
+  r.initial = read_params(f, "initial", n);
+  r.final = read_params(f, "final", n);
+
+  // Curves of row 0: [offset[0], offset[1]) of the flat arrays.
+  const std::vector<std::int64_t> off = f.read_rows<std::int64_t>("/curves/offset", 0, 2);
+  const std::vector<hsize_t> len = f.shape("/curves/loss");
+  if (len.size() != 1 || off[0] < 0 || off[1] < off[0] || static_cast<hsize_t>(off[1]) > len[0])
+    throw IoError(
+        fmt::format("{}: /curves/offset[0:2] = [{}, {}] does not slice /curves/loss of shape {}",
+                    path, off[0], off[1], shape_string(len)));
+  const auto a = static_cast<hsize_t>(off[0]), m = static_cast<hsize_t>(off[1] - off[0]);
+  r.curves.loss = f.read_rows<float>("/curves/loss", a, m);
+  r.curves.accuracy = f.read_rows<float>("/curves/accuracy", a, m);
+  r.curves.reliability = f.read_rows<float>("/curves/reliability", a, m);
+  r.curves.grad_norm = f.read_rows<float>("/curves/grad_norm", a, m);
+  if (epochs) *epochs = f.read_rows<std::int64_t>("/curves/epoch", a, m);
+
+  if (prov) {
+    prov->config_yaml = f.read_attr_string("config_yaml");
+    prov->config_hash = f.read_attr_string("config_hash");
+    prov->code_version = f.read_attr_string("code_version");
+    prov->command = f.read_attr_string("command");
   }
-  H5Fclose(file);
   return r;
 }
 
