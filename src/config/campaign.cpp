@@ -882,18 +882,7 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source)
 }
 
 Campaign load_campaign(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw IoError(fmt::format("cannot read campaign file '{}': it is a directory", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw IoError(fmt::format("cannot read campaign file '{}': {}", path, std::strerror(errno)));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw IoError(fmt::format("cannot read campaign file '{}': read error", path));
-  return parse_campaign(text.str(), path);
+  return parse_campaign(detail::read_text_file(path, "campaign file"), path);
 }
 
 }  // namespace memphase

@@ -305,20 +305,7 @@ TaskSpec parse_train_config(const std::string& yaml_text, const std::string& sou
 }
 
 TaskSpec load_train_config(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw IoError(fmt::format("cannot read config file '{}': it is a directory", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw IoError(fmt::format("cannot read config file '{}': {}", path, std::strerror(errno)));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    throw IoError(fmt::format("cannot read config file '{}': read error", path));
-  }
-  return parse_train_config(text.str(), path);
+  return parse_train_config(detail::read_text_file(path, "config file"), path);
 }
 
 void validate(const TaskSpec& spec, const std::string& source) {

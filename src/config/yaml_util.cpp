@@ -1,3 +1,8 @@
+#include <sstream>
+#include <fstream>
+#include <filesystem>
+#include <cstring>
+#include <cerrno>
 #include "config/yaml_util.hpp"
 
 #include <fmt/format.h>
@@ -485,6 +490,18 @@ void MapReader::finish(std::span<const std::string> elsewhere) {
     diag_.error(location_of(it.key_node),
                 fmt::format("unknown key '{}'{}", key_path(it.key), hint));
   }
+}
+
+std::string read_text_file(const std::string& path, std::string_view kind) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw IoError(fmt::format("cannot read {} '{}': it is a directory", kind, path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("cannot read {} '{}': {}", kind, path, std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw IoError(fmt::format("cannot read {} '{}': read error", kind, path));
+  return text.str();
 }
 
 }  // namespace memphase::detail

@@ -243,4 +243,8 @@ class MapReader {
   std::vector<std::string> known_;
 };
 
+/// Whole text of a file; IoError "cannot read <kind> '<path>': <reason>"
+/// (a directory, a missing or unreadable file).
+std::string read_text_file(const std::string& path, std::string_view kind);
+
 }  // namespace memphase::detail
