@@ -1,10 +1,10 @@
-#include <sstream>
-#include <fstream>
-#include <filesystem>
-#include <cstring>
-#include <cerrno>
 #include "config/yaml_util.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <fmt/format.h>
 
 #include <algorithm>
