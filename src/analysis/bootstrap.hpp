@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <vector>
 
 #include "analysis/fit.hpp"
 
@@ -30,6 +31,18 @@ struct BootstrapResult {
   std::size_t resamples = 0; ///< B
   std::size_t failed = 0;    ///< resamples whose statistic was not finite
 };
+
+/// Type-7 quantile (linear interpolation) of a sorted, non-empty vector.
+double quantile_sorted(const std::vector<double>& sorted, double q);
+
+/// The B resampled seed lists of a bootstrap, in order (B x n_seeds,
+/// row-major): the lists bootstrap_seeds applies its statistic to.
+std::vector<std::size_t> resample_seed_lists(std::size_t n_seeds, const BootstrapOptions& opt);
+
+/// SE and percentile interval of the finite `values` (the others count as
+/// failed); `estimate` is copied into the result.
+BootstrapResult summarize_bootstrap(double estimate, std::span<const double> values,
+                                    const BootstrapOptions& opt);
 
 /// Runs B resamples of n_seeds seed indices and applies `stat` to each.
 BootstrapResult bootstrap_seeds(std::size_t n_seeds, const SeedStatistic& stat,

@@ -1,0 +1,109 @@
+#include "analysis/exponent.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <thread>
+#include <utility>
+
+#include "analysis/fit.hpp"
+
+namespace memphase {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+}  // namespace
+
+ExponentFit fit_exponent(std::vector<ExponentPoint> points, std::size_t networks) {
+  ExponentFit out;
+  out.points = std::move(points);
+  out.networks = networks;
+  std::vector<double> x, y;
+  x.reserve(out.points.size());
+  y.reserve(out.points.size());
+  for (const ExponentPoint& p : out.points) {
+    if (!(std::isfinite(p.t) && std::isfinite(p.lr) && p.t > 0.0 && p.lr > 0.0)) {
+      out.reason = "a point has a non-positive or non-finite value (t = " + std::to_string(p.t) +
+                   ", lr = " + std::to_string(p.lr) + ")";
+      return out;
+    }
+    x.push_back(std::log(p.t));
+    y.push_back(std::log(p.lr));
+  }
+  if (out.points.size() < 2) {
+    out.reason = "fewer than 2 points (" + std::to_string(out.points.size()) + ")";
+    return out;
+  }
+  const OlsFit ols = fit_ols(x, y);
+  if (!ols.ok) {
+    out.reason = "log-log OLS failed (all t equal)";
+    return out;
+  }
+  out.ok = true;
+  out.slope = ols.slope;
+  out.intercept = ols.intercept;
+  out.slope_se = ols.slope_se;
+  out.r2 = ols.r2;
+  return out;
+}
+
+ExponentBootstrap bootstrap_exponent(std::size_t n_seeds, const ExponentStatistic& stat,
+                                     const ExponentFit& point, const BootstrapOptions& opt,
+                                     unsigned threads, std::size_t band_points) {
+  ExponentBootstrap out;
+  const std::size_t nb = opt.resamples;
+  const std::vector<std::size_t> lists = resample_seed_lists(n_seeds, opt);
+  std::vector<double> slope(nb, kNaN), icpt(nb, kNaN);
+
+  auto work = [&](std::size_t first, std::size_t step) {
+    for (std::size_t b = first; b < nb && n_seeds > 0; b += step) {
+      const ExponentFit f = stat(std::span<const std::size_t>(lists).subspan(b * n_seeds, n_seeds));
+      if (f.ok && std::isfinite(f.slope) && std::isfinite(f.intercept)) {
+        slope[b] = f.slope;
+        icpt[b] = f.intercept;
+      }
+    }
+  };
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(nb, 1)));
+  if (threads <= 1) {
+    work(0, 1);
+  } else {
+    std::vector<std::jthread> pool;
+    for (unsigned k = 0; k < threads; ++k) pool.emplace_back(work, k, threads);
+  }
+
+  std::vector<double> expo(nb);
+  for (std::size_t b = 0; b < nb; ++b) expo[b] = -slope[b];
+  out.boot = summarize_bootstrap(point.ok ? point.exponent() : kNaN, expo, opt);
+  out.boot.resamples = nb;
+
+  if (!point.ok || band_points < 2 || point.points.empty()) return out;
+  auto [lo_it, hi_it] = std::minmax_element(point.points.begin(), point.points.end(),
+                                            [](const auto& a, const auto& b) { return a.t < b.t; });
+  const double l0 = std::log(lo_it->t), l1 = std::log(hi_it->t);
+  const double a = 0.5 * (1.0 - opt.level);
+  std::vector<double> pred;
+  pred.reserve(nb);
+  for (std::size_t i = 0; i < band_points; ++i) {
+    const double lt = l0 + (l1 - l0) * static_cast<double>(i) / static_cast<double>(band_points - 1);
+    pred.clear();
+    for (std::size_t b = 0; b < nb; ++b) {
+      if (std::isfinite(slope[b])) pred.push_back(icpt[b] + slope[b] * lt);
+    }
+    out.band_t.push_back(std::exp(lt));
+    if (pred.empty()) {
+      out.band_lo.push_back(kNaN);
+      out.band_hi.push_back(kNaN);
+      continue;
+    }
+    std::sort(pred.begin(), pred.end());
+    out.band_lo.push_back(std::exp(quantile_sorted(pred, a)));
+    out.band_hi.push_back(std::exp(quantile_sorted(pred, 1.0 - a)));
+  }
+  return out;
+}
+
+}  // namespace memphase
