@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <thread>
 #include <utility>
 
 #include "analysis/fit.hpp"
+#include "core/parallel.hpp"
 
 namespace memphase {
 
@@ -57,22 +57,14 @@ ExponentBootstrap bootstrap_exponent(std::size_t n_seeds, const ExponentStatisti
   const std::vector<std::size_t> lists = resample_seed_lists(n_seeds, opt);
   std::vector<double> slope(nb, kNaN), icpt(nb, kNaN);
 
-  auto work = [&](std::size_t first, std::size_t step) {
-    for (std::size_t b = first; b < nb && n_seeds > 0; b += step) {
+  if (n_seeds > 0) {
+    parallel_for(nb, threads, [&](std::size_t b) {
       const ExponentFit f = stat(std::span<const std::size_t>(lists).subspan(b * n_seeds, n_seeds));
       if (f.ok && std::isfinite(f.slope) && std::isfinite(f.intercept)) {
         slope[b] = f.slope;
         icpt[b] = f.intercept;
       }
-    }
-  };
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(nb, 1)));
-  if (threads <= 1) {
-    work(0, 1);
-  } else {
-    std::vector<std::jthread> pool;
-    for (unsigned k = 0; k < threads; ++k) pool.emplace_back(work, k, threads);
+    });
   }
 
   std::vector<double> expo(nb);

@@ -1,6 +1,34 @@
 #include "analysis/run_task.hpp"
 
+#include "task/trial.hpp"
+
 namespace memphase {
+
+namespace {
+
+Classification classify_with_layout(const TaskSpec& spec, const TrialLayout& layout, Status status,
+                                    const Curves& curves, const Params<float>& final_params,
+                                    const ClassifyOptions& o) {
+  if (spec.task.kind == TaskKind::no_memory) return classify_no_memory(curves, status, o);
+  if (status != Status::done) {
+    // Diverged or aborted: never learned; the curves decide fail vs unstable.
+    Classification c;
+    c.learned = false;
+    c.stable = is_stable(curves.accuracy, curves.reliability, o);
+    c.net_class = c.stable ? NetClass::fail : NetClass::unstable;
+    return c;
+  }
+  Rng rng(spec.train.seed, stream::classify);
+  return classify(curves, final_params, spec.model, layout.n_cue, layout.steps, rng, o);
+}
+
+}  // namespace
+
+Classification classify_outcome(const TaskSpec& spec, Status status, const Curves& curves,
+                                const Params<float>& final_params, const ClassifyOptions& o) {
+  return classify_with_layout(spec, make_layout(spec.task, spec.model.dt), status, curves,
+                              final_params, o);
+}
 
 TaskResult finish_task(const Trainer& trainer, TrainState&& s, const ClassifyOptions& o) {
   TaskResult r;
@@ -9,18 +37,7 @@ TaskResult finish_task(const Trainer& trainer, TrainState&& s, const ClassifyOpt
   r.epochs_run = s.epoch;
   r.status = s.status;
   r.train_seconds = s.train_seconds;
-  if (trainer.spec().task.kind == TaskKind::no_memory) {
-    r.cls = classify_no_memory(s.curves, s.status, o);
-  } else if (s.status != Status::done) {
-    // Diverged or aborted: never learned; the curves decide fail vs unstable.
-    r.cls.learned = false;
-    r.cls.stable = is_stable(s.curves.accuracy, s.curves.reliability, o);
-    r.cls.net_class = r.cls.stable ? NetClass::fail : NetClass::unstable;
-  } else {
-    Rng rng(trainer.spec().train.seed, stream::classify);
-    r.cls = classify(s.curves, s.params, trainer.spec().model, trainer.layout().n_cue,
-                     trainer.layout().steps, rng, o);
-  }
+  r.cls = classify_with_layout(trainer.spec(), trainer.layout(), s.status, s.curves, s.params, o);
   r.initial = std::move(s.initial);
   r.final = std::move(s.params);
   r.curves = std::move(s.curves);

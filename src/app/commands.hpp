@@ -34,6 +34,8 @@ void add_run_command(CLI::App& app, int& exit_code);
 void add_gather_command(CLI::App& app, int& exit_code);
 /// `memphase status DIR`: counts, core-hours, ETA from manifest and journals.
 void add_status_command(CLI::App& app, int& exit_code);
+/// `memphase analyze DIR`: phase diagram, fits, exponents (no MPI).
+void add_analyze_command(CLI::App& app, int& exit_code);
 /// `memphase plan CAMPAIGN.yaml [--ranks P] [--walltime H] [--simulate]`.
 void add_plan_command(CLI::App& app, int& exit_code);
 

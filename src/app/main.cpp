@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   memphase::app::add_run_command(app, exit_code);
   memphase::app::add_gather_command(app, exit_code);
   memphase::app::add_status_command(app, exit_code);
+  memphase::app::add_analyze_command(app, exit_code);
   memphase::app::add_plan_command(app, exit_code);
   spdlog::set_pattern("[%H:%M:%S.%e] [%l] %v");
   // A file-size limit (ulimit -f) must surface as a write error (EFBIG) with a

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "core/bytes.hpp"
 #include "core/clock.hpp"
@@ -190,6 +191,24 @@ JournalIndex index_journals(const RunPaths& p) {
     for (const auto& w : scan.warnings) idx.warnings.push_back(w);
   }
   return idx;
+}
+
+std::vector<std::pair<std::uint64_t, CommittedRef>> in_file_order(const JournalIndex& idx) {
+  std::vector<std::pair<std::uint64_t, CommittedRef>> refs(idx.committed.begin(), idx.committed.end());
+  std::sort(refs.begin(), refs.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second.file, a.second.offset) < std::tie(b.second.file, b.second.offset);
+  });
+  return refs;
+}
+
+RunCampaign open_run_dir(const RunPaths& p) {
+  RunCampaign rc;
+  rc.manifest = read_manifest(p);
+  if (!fs::exists(p.campaign()))
+    throw CampaignError(fmt::format("{}: campaign directory without campaign.yaml (was it created by an "
+                                    "interrupted first run?)", p.dir));
+  rc.campaign = parse_campaign(read_file(p.campaign()), p.campaign());
+  return rc;
 }
 
 TaskResult read_result(const CommittedRef& ref, std::uint64_t key) {

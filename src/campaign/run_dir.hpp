@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/campaign.hpp"
@@ -79,6 +80,18 @@ struct JournalIndex {
   std::vector<std::string> warnings;
 };
 JournalIndex index_journals(const RunPaths& p);
+
+/// Committed records ordered by (file, offset), so that decoding them reads
+/// every journal sequentially.
+std::vector<std::pair<std::uint64_t, CommittedRef>> in_file_order(const JournalIndex& idx);
+
+/// The manifest and the parsed DIR/campaign.yaml of an existing campaign
+/// directory (CampaignError if DIR is not one, or lacks campaign.yaml).
+struct RunCampaign {
+  Manifest manifest;
+  Campaign campaign;
+};
+RunCampaign open_run_dir(const RunPaths& p);
 
 /// Reads and decodes one committed result.
 TaskResult read_result(const CommittedRef& ref, std::uint64_t key);

@@ -136,21 +136,13 @@ int last_session_ranks(const std::string& dir, std::int64_t sessions) {
 
 StatusReport read_status(const std::string& dir, int ranks, double gflops) {
   const RunPaths p{dir};
-  const Manifest m = read_manifest(p);
-  if (!fs::exists(p.campaign()))
-    throw CampaignError(fmt::format("{}: campaign directory without campaign.yaml (was it created by an "
-                                    "interrupted first run?)", dir));
-  const Campaign c = parse_campaign(read_file(p.campaign()), p.campaign());
+  const RunCampaign rc = open_run_dir(p);
+  const Manifest& m = rc.manifest;
+  const Campaign& c = rc.campaign;
   const JournalIndex idx = index_journals(p);
-
-  // Decode in file order so that the journals are read sequentially.
-  std::vector<std::pair<std::uint64_t, CommittedRef>> refs(idx.committed.begin(), idx.committed.end());
-  std::sort(refs.begin(), refs.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.second.file, a.second.offset) < std::tie(b.second.file, b.second.offset);
-  });
   std::map<std::uint64_t, CommitSummary> committed;
   std::vector<std::string> decode_warnings;
-  for (const auto& [key, ref] : refs) {
+  for (const auto& [key, ref] : in_file_order(idx)) {
     CommitSummary s;
     try {
       const TaskResult t = read_result(ref, key);

@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "io/campaign_file.hpp"
+#include "io/campaign_reader.hpp"
 #include "io/durable.hpp"
 #include "io/h5.hpp"
 
@@ -87,47 +88,6 @@ void fsync_file(const std::string& file) {
 /// an identifier whose file is already freed, and touching it crashes.)
 void discard_temp(const std::string& tmp) noexcept { std::remove(tmp.c_str()); }
 
-/// "(a, b, c)" for messages.
-std::string shape_string(const std::vector<hsize_t>& dims) {
-  return fmt::format("({})", fmt::join(dims, ", "));
-}
-
-/// Reads row 0 of a weight dataset of shape (T, R, C), or (T, R) for a
-/// vector, into an rows×cols matrix: m(i, j) = W[0, i, j]. R and C may exceed
-/// rows and cols (campaign files NaN-pad to the largest N).
-Mat<float> read_weight(const H5File& f, const std::string& name, Eigen::Index rows,
-                       Eigen::Index cols, bool vector) {
-  const std::vector<hsize_t> dims = f.shape(name);
-  const std::size_t rank = vector ? 2 : 3;
-  const hsize_t stored_cols = vector ? 1 : (dims.size() == 3 ? dims[2] : 0);
-  if (dims.size() != rank || dims[1] < static_cast<hsize_t>(rows) ||
-      stored_cols < static_cast<hsize_t>(cols))
-    throw IoError(fmt::format("{}: {} has shape {}, expected (n_tasks, {}{}) or larger", f.path(),
-                              name, shape_string(dims), rows,
-                              vector ? std::string() : fmt::format(", {}", cols)));
-  const std::vector<float> buf = f.read_rows<float>(name, 0, 1);
-  Mat<float> m(rows, cols);
-  for (Eigen::Index i = 0; i < rows; ++i)
-    for (Eigen::Index j = 0; j < cols; ++j)
-      m(i, j) = buf[static_cast<std::size_t>(i) * stored_cols + static_cast<std::size_t>(j)];
-  return m;
-}
-
-/// Reads /weights/<which>/... of row 0; empty parameters when the group is
-/// absent (a campaign written without initial or final weights).
-Params<float> read_params(const H5File& f, const std::string& which, Eigen::Index n) {
-  Params<float> p;
-  const std::string g = "/weights/" + which + "/";
-  if (!f.exists("/weights/" + which)) return p;
-  p.W_in = read_weight(f, g + "W_in", n, 2, false);
-  p.W_rec = read_weight(f, g + "W_rec", n, n, false);
-  p.W_out = read_weight(f, g + "W_out", 2, n, false);
-  p.b_in = read_weight(f, g + "b_in", n, 1, true);
-  p.b_rec = read_weight(f, g + "b_rec", n, 1, true);
-  p.b_out = read_weight(f, g + "b_out", 2, 1, true);
-  return p;
-}
-
 }  // namespace
 
 void write_task_file(const std::string& path, const TaskResult& r, const Provenance& prov) {
@@ -173,77 +133,11 @@ void write_task_file(const std::string& path, const TaskResult& r, const Provena
 
 TaskResult read_task_file(const std::string& path, std::vector<std::int64_t>* epochs,
                           Provenance* prov) {
-  const H5File f = H5File::open_read(path);
-  const std::int64_t version = f.read_attr_int("schema_version");
-  if (version != kCampaignSchemaVersion)
-    throw IoError(fmt::format("{}: schema_version {} is not supported (this memphase reads {})",
-                              path, version, kCampaignSchemaVersion));
-  const std::int64_t n_tasks = f.read_attr_int("n_tasks");
-  if (n_tasks < 1)
-    throw IoError(fmt::format("{}: n_tasks is {}, there is no task to read", path, n_tasks));
-
-  TaskResult r;
-  auto f64 = [&](const char* name) { return f.read_value<double>(name, 0); };
-  auto i64 = [&](const char* name) { return f.read_value<std::int64_t>(name, 0); };
-  auto i8 = [&](const char* name) { return static_cast<int>(f.read_value<std::int8_t>(name, 0)); };
-
-  // Grid values; the rest of the spec is in the config_yaml attribute.
-  r.spec.train.lr = f64("/grid/lr");
-  r.spec.task.delay = f64("/grid/delay");
-  r.spec.task.response = f64("/grid/response");
-  r.spec.task.post = f64("/grid/post");
-  r.spec.model.tau = f64("/grid/tau");
-  r.spec.model.noise_sigma = f64("/grid/noise_sigma");
-  r.spec.train.seed = static_cast<std::uint64_t>(i64("/grid/seed"));
-  r.spec.task.reps = static_cast<int>(i64("/grid/reps"));
-  const std::int64_t n = i64("/grid/n");
-  if (n < 1 || n > std::numeric_limits<int>::max())
-    throw IoError(fmt::format("{}: /grid/n[0] is {}, expected a positive int", path, n));
-  r.spec.model.n = static_cast<int>(n);
-
-  const int status = i8("/tasks/status");
-  if (status == -1)
-    throw IoError(fmt::format("{}: task row 0 is not done (/tasks/status[0] = -1)", path));
-  if (status < 0 || status > 2)
-    throw IoError(
-        fmt::format("{}: /tasks/status[0] is {}, expected 0 (done), 1 (diverged) or 2 (aborted)",
-                    path, status));
-  const int cls = i8("/tasks/class");
-  if (cls < 0 || cls > 3)
-    throw IoError(fmt::format(
-        "{}: /tasks/class[0] is {}, expected 0 (fail), 1 (LC), 2 (SP) or 3 (unstable)", path, cls));
-  r.status = static_cast<Status>(status);
-  r.cls.net_class = static_cast<NetClass>(cls);
-  r.cls.learned = i8("/tasks/learned") != 0;
-  r.cls.stable = i8("/tasks/stable") != 0;
-  r.cls.psd_ratio = f64("/tasks/psd_ratio");
-  r.epochs_planned = i64("/tasks/epochs_planned");
-  r.epochs_run = i64("/tasks/epochs_run");
-  r.train_seconds = f64("/tasks/train_seconds");
-
-  r.initial = read_params(f, "initial", n);
-  r.final = read_params(f, "final", n);
-
-  // Curves of row 0: [offset[0], offset[1]) of the flat arrays.
-  const std::vector<std::int64_t> off = f.read_rows<std::int64_t>("/curves/offset", 0, 2);
-  const std::vector<hsize_t> len = f.shape("/curves/loss");
-  if (len.size() != 1 || off[0] < 0 || off[1] < off[0] || static_cast<hsize_t>(off[1]) > len[0])
-    throw IoError(
-        fmt::format("{}: /curves/offset[0:2] = [{}, {}] does not slice /curves/loss of shape {}",
-                    path, off[0], off[1], shape_string(len)));
-  const auto a = static_cast<hsize_t>(off[0]), m = static_cast<hsize_t>(off[1] - off[0]);
-  r.curves.loss = f.read_rows<float>("/curves/loss", a, m);
-  r.curves.accuracy = f.read_rows<float>("/curves/accuracy", a, m);
-  r.curves.reliability = f.read_rows<float>("/curves/reliability", a, m);
-  r.curves.grad_norm = f.read_rows<float>("/curves/grad_norm", a, m);
-  if (epochs) *epochs = f.read_rows<std::int64_t>("/curves/epoch", a, m);
-
-  if (prov) {
-    prov->config_yaml = f.read_attr_string("config_yaml");
-    prov->config_hash = f.read_attr_string("config_hash");
-    prov->code_version = f.read_attr_string("code_version");
-    prov->command = f.read_attr_string("command");
-  }
+  const CampaignFileReader f(path);
+  if (f.rows() < 1)
+    throw IoError(fmt::format("{}: n_tasks is {}, there is no task to read", path, f.rows()));
+  TaskResult r = f.row(0, epochs);
+  if (prov) *prov = f.provenance();
   return r;
 }
 

@@ -5,16 +5,10 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "io/campaign_reader.hpp"
 
 namespace memphase {
 
-/// Provenance written as root attributes.
-struct Provenance {
-  std::string config_yaml;  ///< canonical config text
-  std::string config_hash;  ///< hex64 of config_yaml
-  std::string code_version; ///< code_version_string()
-  std::string command;      ///< command line that produced the file
-};
 
 /// Writes `r` to `path` atomically (temp file in the same directory, fsync,
 /// rename). Curves are subsampled every r.spec.train.record_every epochs (the

@@ -1,0 +1,813 @@
+#include "campaign/analyze.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <numeric>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <unordered_map>
+
+#include "analysis/run_task.hpp"
+#include "campaign/run_dir.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/parallel.hpp"
+#include "core/version.hpp"
+#include "io/campaign_reader.hpp"
+#include "io/durable.hpp"
+
+namespace memphase {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// ------------------------------------------------------------- loading ----
+
+/// Campaign task index by key.
+std::unordered_map<std::uint64_t, std::size_t> index_by_key(const Campaign& c) {
+  std::unordered_map<std::uint64_t, std::size_t> m;
+  m.reserve(c.tasks.size());
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) m.emplace(c.tasks[i].key, i);
+  return m;
+}
+
+NetOutcome outcome_of(const TaskResult& r) {
+  NetOutcome o;
+  o.done = true;
+  o.status = r.status;
+  o.net_class = r.cls.net_class;
+  o.learned = r.cls.learned;
+  o.psd_ratio = r.cls.psd_ratio;
+  return o;
+}
+
+/// Reclassifies the done networks in chunks: `read(i)` gives task i's full
+/// result (called serially: HDF5 is not thread-safe), the classifier runs on
+/// `threads` threads.
+template <class Read>
+void reclassify(AnalysisInput& in, const LoadOptions& opt, Read&& read) {
+  constexpr std::size_t kChunk = 256;
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < in.nets.size(); ++i) {
+    if (in.nets[i].done) todo.push_back(i);
+  }
+  for (std::size_t a = 0; a < todo.size(); a += kChunk) {
+    const std::size_t n = std::min(kChunk, todo.size() - a);
+    std::vector<TaskResult> rs(n);
+    for (std::size_t j = 0; j < n; ++j) rs[j] = read(todo[a + j]);
+    std::vector<Classification> cs(n);
+    parallel_for(n, opt.threads, [&](std::size_t j) {
+      const TaskSpec& spec = in.campaign.tasks[todo[a + j]].spec;
+      cs[j] = classify_outcome(spec, rs[j].status, rs[j].curves, rs[j].final, opt.classify);
+    });
+    for (std::size_t j = 0; j < n; ++j) {
+      NetOutcome& o = in.nets[todo[a + j]];
+      if (o.net_class != cs[j].net_class || o.learned != cs[j].learned) ++in.reclass_changed;
+      o.net_class = cs[j].net_class;
+      o.learned = cs[j].learned;
+      o.psd_ratio = cs[j].psd_ratio;
+    }
+  }
+  in.reclassified = true;
+}
+
+void load_from_journals(AnalysisInput& in, const RunPaths& p, const RunCampaign& rc,
+                        const JournalIndex& idx, const LoadOptions& opt) {
+  in.source = "journals";
+  in.campaign = rc.campaign;
+  in.code_version = rc.manifest.code_version;
+  in.nets.assign(in.campaign.tasks.size(), NetOutcome{});
+  const auto by_key = index_by_key(in.campaign);
+  std::vector<std::pair<std::size_t, CommittedRef>> where(in.nets.size());
+  std::int64_t unknown = 0;
+  for (const auto& [key, ref] : in_file_order(idx)) {
+    const auto it = by_key.find(key);
+    if (it == by_key.end()) {
+      ++unknown;
+      continue;
+    }
+    const TaskResult r = read_result(ref, key);
+    in.nets[it->second] = outcome_of(r);
+    where[it->second] = {it->second, ref};
+  }
+  if (unknown > 0)
+    in.notes.push_back(fmt::format("{} committed record(s) are not tasks of {} (ignored)", unknown,
+                                   p.campaign()));
+  if (idx.torn > 0)
+    in.notes.push_back(fmt::format("{} journal file(s) end in a torn record (not committed; ignored)",
+                                   idx.torn));
+  if (opt.reclassify) {
+    reclassify(in, opt, [&](std::size_t i) {
+      return read_result(where[i].second, in.campaign.tasks[i].key);
+    });
+  }
+}
+
+void load_from_h5(AnalysisInput& in, const CampaignFileReader& f, const LoadOptions& opt) {
+  in.source = "campaign.h5";
+  const std::string family = f.attr("family");
+  if (family.empty())
+    throw CampaignError(fmt::format("{}: a single-network file of `memphase train`, not a campaign "
+                                    "(its family attribute is empty)",
+                                    f.path()));
+  const Provenance prov = f.provenance();
+  in.campaign = parse_campaign(prov.config_yaml, f.path() + " (attribute config_yaml)");
+  in.code_version = prov.code_version;
+  in.nets.assign(in.campaign.tasks.size(), NetOutcome{});
+  const CampaignColumns cols = f.columns();
+  const auto by_key = index_by_key(in.campaign);
+  std::vector<std::int64_t> row_of(in.nets.size(), -1);
+  for (std::size_t k = 0; k < cols.key.size(); ++k) {
+    const auto it = by_key.find(cols.key[k]);
+    if (it == by_key.end())
+      throw IoError(fmt::format("{}: /tasks/key[{}] = {} is not a task of the file's config_yaml",
+                                f.path(), k, hex64(cols.key[k])));
+    row_of[it->second] = static_cast<std::int64_t>(k);
+    if (cols.done[k] == 0) continue;
+    NetOutcome& o = in.nets[it->second];
+    o.done = true;
+    o.status = static_cast<Status>(cols.status[k]);
+    o.net_class = static_cast<NetClass>(cols.net_class[k]);
+    o.learned = cols.learned[k] != 0;
+    o.psd_ratio = cols.psd_ratio[k];
+  }
+  if (opt.reclassify) {
+    if (in.campaign.output.record_every != 1)
+      throw ConfigError(fmt::format(
+          "{}: --reclassify needs every-epoch curves, but output.record_every is {}; use "
+          "--source journals (the journals keep every epoch)",
+          f.path(), in.campaign.output.record_every));
+    if (!in.campaign.output.keep_final)
+      throw ConfigError(fmt::format(
+          "{}: --reclassify needs the final weights, but output.weights leaves out 'final'; use "
+          "--source journals",
+          f.path()));
+    reclassify(in, opt, [&](std::size_t i) { return f.row(row_of[i]); });
+  }
+}
+
+}  // namespace
+
+AnalysisInput load_analysis_input(const std::string& dir, const LoadOptions& opt) {
+  const RunPaths p{dir};
+  if (!fs::is_directory(dir))
+    throw CampaignError(
+        fmt::format("{}: not a campaign directory (it does not exist or is not a directory)", dir));
+  const bool has_manifest = fs::exists(p.manifest());
+  const bool has_h5 = fs::exists(p.output());
+  if (!has_manifest && !has_h5)
+    throw CampaignError(fmt::format(
+        "{}: not a campaign directory (no manifest.yaml and no campaign.h5; expected the --out "
+        "directory of `memphase run`)",
+        dir));
+  if (opt.source == AnalysisSource::h5 && !has_h5)
+    throw CampaignError(fmt::format(
+        "{}: no campaign.h5 (run `memphase gather {}` first, or use --source journals)", dir, dir));
+  if (opt.source == AnalysisSource::journals && !has_manifest)
+    throw CampaignError(fmt::format(
+        "{}: not a campaign directory (no manifest.yaml): --source journals needs the run directory",
+        dir));
+
+  AnalysisInput in;
+  in.dir = dir;
+  std::optional<RunCampaign> rc;
+  std::optional<JournalIndex> idx;
+  if (has_manifest && opt.source != AnalysisSource::h5) {
+    rc = open_run_dir(p);
+    idx = index_journals(p);
+  }
+  if (has_h5 && opt.source != AnalysisSource::journals) {
+    const CampaignFileReader f(p.output());
+    if (opt.source == AnalysisSource::automatic && idx) {
+      const CampaignColumns cols = f.columns();
+      const auto h5_done = std::count(cols.done.begin(), cols.done.end(), std::int8_t{1});
+      const auto committed = static_cast<std::int64_t>(idx->committed.size());
+      if (committed > h5_done || f.provenance().config_hash != rc->campaign.hash) {
+        in.notes.push_back(fmt::format(
+            "campaign.h5 holds {} network(s), the journals {} (or the campaign changed since "
+            "`gather`): reading the journals",
+            h5_done, committed));
+        load_from_journals(in, p, *rc, *idx, opt);
+        return in;
+      }
+    }
+    load_from_h5(in, f, opt);
+    return in;
+  }
+  load_from_journals(in, p, *rc, *idx, opt);
+  return in;
+}
+
+// ------------------------------------------------------------ analysis ----
+
+namespace {
+
+/// Axis position by name, or -1.
+int axis_pos(const Campaign& c, std::string_view name) {
+  for (std::size_t a = 0; a < c.axes.size(); ++a) {
+    if (c.axes[a].name == name) return static_cast<int>(a);
+  }
+  return -1;
+}
+
+/// One group of cells sharing the values of every axis except the two a fit
+/// runs over, as an OutcomeTable.
+struct Group {
+  std::string suffix;  ///< "" or "[tau=20]"
+  OutcomeTable table;
+  /// done networks per (i_x, i_y) cell, for the `networks` count
+  std::vector<std::int64_t> done_per_cell;
+};
+
+/// Splits the campaign into groups over (x axis, y axis); `code` maps a
+/// done network to its table code.
+template <class Code>
+std::vector<Group> make_groups(const AnalysisInput& in, int ax, int ay, Code&& code) {
+  const Campaign& c = in.campaign;
+  std::vector<int> others;
+  for (std::size_t a = 0; a < c.axes.size(); ++a) {
+    if (static_cast<int>(a) != ax && static_cast<int>(a) != ay) others.push_back(static_cast<int>(a));
+  }
+  std::size_t n_groups = 1;
+  for (const int a : others) n_groups *= c.axes[static_cast<std::size_t>(a)].values.size();
+  const auto& xs = c.axes[static_cast<std::size_t>(ax)].values;
+  const auto& ys = c.axes[static_cast<std::size_t>(ay)].values;
+  std::vector<Group> groups(n_groups);
+  for (std::size_t g = 0; g < n_groups; ++g) {
+    Group& gr = groups[g];
+    gr.table.lrs = xs;
+    gr.table.delays = ys;
+    gr.table.n_seeds = c.seeds.size();
+    gr.table.codes.assign(xs.size() * ys.size() * c.seeds.size(), std::int8_t{-1});
+    gr.done_per_cell.assign(xs.size() * ys.size(), 0);
+    if (!others.empty()) {
+      std::vector<std::string> parts;
+      std::size_t rest = g;
+      for (auto it = others.rbegin(); it != others.rend(); ++it) {
+        const GridAxis& axis = c.axes[static_cast<std::size_t>(*it)];
+        parts.insert(parts.begin(), fmt::format("{}={}", axis.name, axis.values[rest % axis.values.size()]));
+        rest /= axis.values.size();
+      }
+      gr.suffix = fmt::format("[{}]", fmt::join(parts, ","));
+    }
+  }
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) {
+    const CampaignTask& t = c.tasks[i];
+    std::size_t g = 0;
+    for (const int a : others) {
+      g = g * c.axes[static_cast<std::size_t>(a)].values.size() +
+          static_cast<std::size_t>(t.axis_index[static_cast<std::size_t>(a)]);
+    }
+    const auto ix = static_cast<std::size_t>(t.axis_index[static_cast<std::size_t>(ax)]);
+    const auto iy = static_cast<std::size_t>(t.axis_index[static_cast<std::size_t>(ay)]);
+    const auto is = static_cast<std::size_t>(t.axis_index.back());
+    if (!in.nets[i].done) continue;
+    Group& gr = groups[g];
+    gr.table.codes[(ix * ys.size() + iy) * c.seeds.size() + is] = code(in.nets[i]);
+    ++gr.done_per_cell[ix * ys.size() + iy];
+  }
+  return groups;
+}
+
+std::int64_t networks_in_rows(const Group& g, const std::vector<double>& xs_used) {
+  std::int64_t n = 0;
+  const std::size_t ny = g.table.delays.size();
+  for (std::size_t ix = 0; ix < g.table.lrs.size(); ++ix) {
+    if (std::find(xs_used.begin(), xs_used.end(), g.table.lrs[ix]) == xs_used.end()) continue;
+    for (std::size_t iy = 0; iy < ny; ++iy) n += g.done_per_cell[ix * ny + iy];
+  }
+  return n;
+}
+
+ExponentFit to_exponent(const ScalingFit& sf) {
+  ExponentFit e;
+  e.ok = sf.ok;
+  e.reason = sf.reason;
+  for (std::size_t i = 0; i < sf.kept_lrs.size() && i < sf.t_c.size(); ++i)
+    e.points.push_back({sf.t_c[i], sf.kept_lrs[i]});
+  if (!sf.ok) return e;
+  e.slope = -sf.beta;
+  e.intercept = sf.intercept;
+  e.slope_se = sf.beta_se;
+  e.r2 = sf.r2;
+  return e;
+}
+
+void beta_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisReport& r) {
+  const Campaign& c = in.campaign;
+  const int ax = axis_pos(c, "lr"), ay = axis_pos(c, "delay");
+  const bool post = c.base.task.post > 0.0;
+  for (const Boundary b : {Boundary::lc, Boundary::sp}) {
+    const std::string base = b == Boundary::lc ? "beta_LC" : "beta_SP";
+    if (ax < 0 || ay < 0) {
+      ExponentReport e;
+      e.name = base;
+      e.label = b == Boundary::lc ? "β_LC" : "β_SP";
+      e.fit.reason = "the grid does not sweep both lr and delay";
+      r.exponents.push_back(std::move(e));
+      continue;
+    }
+    const auto groups = make_groups(in, ax, ay, [](const NetOutcome& o) {
+      return static_cast<std::int8_t>(o.net_class);
+    });
+    for (const Group& g : groups) {
+      ScalingOptions sopt = ScalingOptions::reference(b);
+      sopt.largest_lrs = b == Boundary::lc ? opt.lc_lrs : opt.sp_lrs;
+      sopt.curve.skip_below = opt.skip_below;
+      const ScalingFit sf = fit_scaling(g.table, sopt);
+      ExponentReport e;
+      e.name = base + g.suffix;
+      e.label = (b == Boundary::lc ? "β_LC" : "β_SP") + g.suffix;
+      e.t_name = b == Boundary::lc ? "T_c^LC (ms)" : "T_c^SP (ms)";
+      e.lr_name = "lr";
+      e.fit = to_exponent(sf);
+      e.fit.networks = static_cast<std::size_t>(networks_in_rows(g, sf.kept_lrs));
+      e.skipped = sf.skipped.size();
+      e.failed = sf.failed.size();
+      if (b == Boundary::sp && post && !sf.ok)
+        e.fit.reason += " (expected with a post-response period: the SP fraction is ~0, SPEC §3.7)";
+      for (const LrFit& lf : sf.all) {
+        BoundaryRow row;
+        row.fit = e.name;
+        row.x_name = "lr";
+        row.x = lf.lr;
+        row.status = lf.fit.status;
+        row.used = std::find(sf.kept_lrs.begin(), sf.kept_lrs.end(), lf.lr) != sf.kept_lrs.end();
+        if (lf.fit.ok()) {
+          row.threshold = lf.fit.t0;
+          row.rate = lf.fit.rate;
+          row.sse = lf.fit.sse;
+        }
+        row.reason = lf.fit.reason;
+        if (lf.fit.ok() && !row.used && row.reason.empty())
+          row.reason = std::find_if(sf.failed.begin(), sf.failed.end(),
+                                    [&](const LrFit& f) { return f.lr == lf.lr; }) != sf.failed.end()
+                           ? "T_c <= 0: no logarithm"
+                           : "not among the largest lrs used";
+        r.boundaries.push_back(std::move(row));
+      }
+      const OutcomeTable& t = g.table;
+      e.boot = bootstrap_exponent(
+          t.n_seeds,
+          [&t, sopt](std::span<const std::size_t> seeds) { return to_exponent(fit_scaling(t, sopt, seeds)); },
+          e.fit, opt.boot, opt.threads);
+      r.exponents.push_back(std::move(e));
+    }
+  }
+}
+
+/// No-memory fit on one table (x = lr, y = response; code 0 = not learned)
+/// for a seed list; `rows` (optional) receives the per-response fits.
+ExponentFit nomem_fit(const OutcomeTable& t, const CurveFitOptions& copt,
+                      std::span<const std::size_t> seeds, std::vector<BoundaryRow>* rows,
+                      std::vector<double>* used_responses) {
+  std::vector<std::size_t> all;
+  if (seeds.empty()) {
+    all.resize(t.n_seeds);
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    seeds = all;
+  }
+  const std::vector<double> frac = class_fractions(t, 1u << 0, seeds);
+  const std::size_t nl = t.lrs.size(), nd = t.delays.size();
+  std::vector<ExponentPoint> pts;
+  std::vector<double> f(nl);
+  for (std::size_t id = 0; id < nd; ++id) {
+    for (std::size_t il = 0; il < nl; ++il) f[il] = frac[il * nd + id];
+    const CurveFit cf = fit_logistic_log_lr(t.lrs, f, copt);
+    if (cf.ok()) {
+      pts.push_back({t.delays[id], std::exp(cf.t0)});
+      if (used_responses) used_responses->push_back(t.delays[id]);
+    }
+    if (rows) {
+      BoundaryRow row;
+      row.x_name = "response";
+      row.x = t.delays[id];
+      row.status = cf.status;
+      row.used = cf.ok();
+      if (cf.ok()) {
+        row.threshold = std::exp(cf.t0);
+        row.rate = cf.rate;
+        row.sse = cf.sse;
+      }
+      row.reason = cf.reason;
+      rows->push_back(std::move(row));
+    }
+  }
+  ExponentFit e = fit_exponent(std::move(pts), 0);
+  if (!e.ok && e.reason.rfind("fewer than 2", 0) == 0)
+    e.reason = "fewer than 2 response lengths with an lr_c fit (" + e.reason + ")";
+  return e;
+}
+
+void nomem_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisReport& r) {
+  const Campaign& c = in.campaign;
+  const int ax = axis_pos(c, "lr"), ay = axis_pos(c, "response");
+  if (ax < 0 || ay < 0) {
+    ExponentReport e;
+    e.name = "gamma_nomem";
+    e.label = "γ (no memory)";
+    e.fit.reason = "the grid does not sweep both lr and response";
+    r.exponents.push_back(std::move(e));
+    return;
+  }
+  const auto groups = make_groups(in, ax, ay, [](const NetOutcome& o) {
+    return static_cast<std::int8_t>(o.learned ? 1 : 0);
+  });
+  CurveFitOptions copt;
+  copt.skip_below = opt.skip_below;
+  for (const Group& g : groups) {
+    ExponentReport e;
+    e.name = "gamma_nomem" + g.suffix;
+    e.label = "γ (no memory)" + g.suffix;
+    e.t_name = "response length (ms)";
+    e.lr_name = "lr_c";
+    std::vector<BoundaryRow> rows;
+    std::vector<double> used;
+    e.fit = nomem_fit(g.table, copt, {}, &rows, &used);
+    std::int64_t networks = 0;
+    const std::size_t ny = g.table.delays.size();
+    for (std::size_t iy = 0; iy < ny; ++iy) {
+      if (std::find(used.begin(), used.end(), g.table.delays[iy]) == used.end()) continue;
+      for (std::size_t ix = 0; ix < g.table.lrs.size(); ++ix) networks += g.done_per_cell[ix * ny + iy];
+    }
+    e.fit.networks = static_cast<std::size_t>(networks);
+    for (BoundaryRow& row : rows) {
+      row.fit = e.name;
+      if (row.status == FitStatus::skipped) ++e.skipped;
+      if (row.status == FitStatus::failed) ++e.failed;
+      r.boundaries.push_back(std::move(row));
+    }
+    const OutcomeTable& t = g.table;
+    e.boot = bootstrap_exponent(
+        t.n_seeds,
+        [&t, copt](std::span<const std::size_t> seeds) { return nomem_fit(t, copt, seeds, nullptr, nullptr); },
+        e.fit, opt.boot, opt.threads);
+    r.exponents.push_back(std::move(e));
+  }
+}
+
+bool is_toy(const std::string& family) { return family.rfind("toy-", 0) == 0; }
+
+}  // namespace
+
+AnalysisReport analyze(const AnalysisInput& in, const AnalyzeOptions& opt) {
+  const Campaign& c = in.campaign;
+  AnalysisReport r;
+  r.options = opt;
+  r.toy = is_toy(c.family);
+  for (const GridAxis& a : c.axes) r.axis_names.push_back(a.name);
+
+  // Cells in odometer order (last axis fastest), like the task expansion.
+  std::size_t n_cells = 1;
+  for (const GridAxis& a : c.axes) n_cells *= a.values.size();
+  r.cells.resize(n_cells);
+  for (std::size_t k = 0; k < n_cells; ++k) {
+    std::size_t rest = k;
+    std::vector<double> vals(c.axes.size());
+    for (std::size_t a = c.axes.size(); a-- > 0;) {
+      vals[a] = c.axes[a].values[rest % c.axes[a].values.size()];
+      rest /= c.axes[a].values.size();
+    }
+    r.cells[k].axis_values = std::move(vals);
+  }
+  r.tasks = static_cast<std::int64_t>(c.tasks.size());
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) {
+    std::size_t k = 0;
+    for (std::size_t a = 0; a < c.axes.size(); ++a)
+      k = k * c.axes[a].values.size() + static_cast<std::size_t>(c.tasks[i].axis_index[a]);
+    CellSummary& cell = r.cells[k];
+    ++cell.seeds;
+    const NetOutcome& o = in.nets[i];
+    if (!o.done) continue;
+    ++cell.done;
+    switch (o.net_class) {
+      case NetClass::fail: ++cell.fail; break;
+      case NetClass::lc: ++cell.lc; break;
+      case NetClass::sp: ++cell.sp; break;
+      case NetClass::unstable: ++cell.unstable; break;
+    }
+    if (o.status == Status::diverged) ++cell.diverged;
+    if (o.status == Status::aborted) ++cell.aborted;
+    if (o.learned) ++cell.learned;
+  }
+  for (const CellSummary& cell : r.cells) {
+    r.done += cell.done;
+    r.fail += cell.fail;
+    r.lc += cell.lc;
+    r.sp += cell.sp;
+    r.unstable += cell.unstable;
+    r.diverged += cell.diverged;
+    r.aborted += cell.aborted;
+    r.learned += cell.learned;
+  }
+
+  if (r.toy) {
+    // The toy families' α_max exponent is added by the toy analysis.
+  } else if (c.base.task.kind == TaskKind::no_memory) {
+    nomem_fits(in, opt, r);
+  } else {
+    beta_fits(in, opt, r);
+  }
+  return r;
+}
+
+// -------------------------------------------------------------- output ----
+
+namespace {
+
+/// Shortest round-trip text of a double; empty for NaN/inf (CSV).
+std::string csv_num(double v) { return std::isfinite(v) ? fmt::format("{}", v) : std::string(); }
+
+std::string csv_text(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string o = "\"";
+  for (const char ch : s) {
+    if (ch == '"') o += '"';
+    o += ch;
+  }
+  return o + "\"";
+}
+
+std::string frac(std::int64_t n, std::int64_t d) {
+  return d > 0 ? csv_num(static_cast<double>(n) / static_cast<double>(d)) : std::string();
+}
+
+/// Fixed-point text of an exponent-sized number; "n/a" for NaN.
+std::string fixed(double v, int digits = 3) {
+  return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : std::string("n/a");
+}
+
+nlohmann::ordered_json json_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+}
+
+std::string short_version(std::string_view v) {
+  const auto sp = v.find(' ');
+  return std::string(sp == std::string::npos ? v : v.substr(0, sp));
+}
+
+}  // namespace
+
+std::string phase_diagram_csv(const AnalysisReport& r) {
+  std::string o;
+  for (const std::string& a : r.axis_names) o += a + ",";
+  o += "seeds,done,missing,fail,lc,sp,unstable,diverged,aborted,frac_fail,frac_lc,frac_sp,"
+       "frac_unstable,learned,frac_learned\n";
+  for (const CellSummary& c : r.cells) {
+    for (const double v : c.axis_values) o += csv_num(v) + ",";
+    o += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.seeds, c.done,
+                     c.seeds - c.done, c.fail, c.lc, c.sp, c.unstable, c.diverged, c.aborted,
+                     frac(c.fail, c.done), frac(c.lc, c.done), frac(c.sp, c.done),
+                     frac(c.unstable, c.done), c.learned, frac(c.learned, c.done));
+  }
+  return o;
+}
+
+std::string scaling_csv(const AnalysisReport& r) {
+  std::string o = "fit,x_name,x,status,threshold,rate,sse,used,reason\n";
+  for (const BoundaryRow& b : r.boundaries) {
+    o += fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_text(b.fit), b.x_name, csv_num(b.x),
+                     to_string(b.status), csv_num(b.threshold), csv_num(b.rate), csv_num(b.sse),
+                     b.used ? 1 : 0, csv_text(b.reason));
+  }
+  return o;
+}
+
+std::string summary_json(const AnalysisInput& in, const AnalysisReport& r) {
+  using J = nlohmann::ordered_json;
+  const Campaign& c = in.campaign;
+  J j;
+  j["memphase_analysis"] = 1;
+  j["dir"] = in.dir;
+  j["source"] = in.source;
+  j["created"] = utc_now_iso();
+  j["campaign"] = {{"name", c.name},
+                   {"family", c.family},
+                   {"config_hash", c.hash},
+                   {"code_version", in.code_version},
+                   {"analyze_version", code_version_string()}};
+  J axes = J::object();
+  for (const GridAxis& a : c.axes) axes[a.name] = a.values;
+  j["axes"] = axes;
+  j["seeds"] = c.seeds;
+  j["counts"] = {{"tasks", r.tasks},       {"done", r.done},         {"missing", r.missing()},
+                 {"complete", r.complete()}, {"fail", r.fail},         {"lc", r.lc},
+                 {"sp", r.sp},             {"unstable", r.unstable}, {"diverged", r.diverged},
+                 {"aborted", r.aborted},   {"learned", r.learned}};
+  j["reclassified"] = in.reclassified;
+  if (in.reclassified) j["reclassified_changed"] = in.reclass_changed;
+  j["bootstrap"] = {{"resamples", r.options.boot.resamples},
+                    {"seed", r.options.boot.seed},
+                    {"level", r.options.boot.level}};
+  j["fit_options"] = {{"lc_lrs", r.options.lc_lrs},
+                      {"sp_lrs", r.options.sp_lrs},
+                      {"skip_below", r.options.skip_below}};
+  J ex = J::object();
+  for (const ExponentReport& e : r.exponents) {
+    J x;
+    x["label"] = e.label;
+    x["t_name"] = e.t_name;
+    x["lr_name"] = e.lr_name;
+    x["ok"] = e.fit.ok;
+    x["reason"] = e.fit.reason;
+    x["estimate"] = json_or_null(e.fit.ok ? e.fit.exponent() : kNaN);
+    x["ols_se"] = json_or_null(e.fit.slope_se);
+    x["r2"] = json_or_null(e.fit.r2);
+    x["intercept"] = json_or_null(e.fit.intercept);
+    x["n_points"] = e.fit.points.size();
+    x["networks"] = e.fit.networks;
+    x["boot_se"] = json_or_null(e.boot.boot.se);
+    x["ci_lo"] = json_or_null(e.boot.boot.lo);
+    x["ci_hi"] = json_or_null(e.boot.boot.hi);
+    x["resamples"] = e.boot.boot.resamples;
+    x["boot_failed"] = e.boot.boot.failed;
+    J pts = J::array();
+    for (const ExponentPoint& p : e.fit.points) pts.push_back({{"t", p.t}, {"lr", p.lr}});
+    x["points"] = pts;
+    J skipped = J::array(), failed = J::array();
+    for (const BoundaryRow& b : r.boundaries) {
+      if (b.fit != e.name) continue;
+      if (b.status == FitStatus::skipped) skipped.push_back(b.x);
+      if (b.status == FitStatus::failed || (b.status == FitStatus::ok && !b.used && b.reason.rfind("T_c", 0) == 0))
+        failed.push_back({{b.x_name, b.x}, {"reason", b.reason}});
+    }
+    x["skipped"] = skipped;
+    x["failed"] = failed;
+    J band_lo = J::array(), band_hi = J::array();
+    for (const double v : e.boot.band_lo) band_lo.push_back(json_or_null(v));
+    for (const double v : e.boot.band_hi) band_hi.push_back(json_or_null(v));
+    x["band"] = {{"t", e.boot.band_t}, {"lr_lo", band_lo}, {"lr_hi", band_hi}};
+    ex[e.name] = x;
+  }
+  j["exponents"] = ex;
+  return j.dump(2) + "\n";
+}
+
+std::string scaling_markdown(const AnalysisInput& in, const AnalysisReport& r) {
+  const Campaign& c = in.campaign;
+  const int pct = static_cast<int>(std::lround(r.options.boot.level * 100));
+  std::string o = fmt::format("# Scaling exponents: {} ({})\n\n", c.name, c.family);
+  o += fmt::format("| exponent | estimate | {} % CI (bootstrap) | bootstrap SE | OLS SE | R² | points | "
+                   "networks | failed resamples |\n",
+                   pct);
+  o += "|---|---|---|---|---|---|---|---|---|\n";
+  for (const ExponentReport& e : r.exponents) {
+    if (!e.fit.ok) {
+      o += fmt::format("| {} | not fitted: {} | | | | | {} | {} | |\n", e.label, e.fit.reason,
+                       e.fit.points.size(), e.fit.networks);
+      continue;
+    }
+    o += fmt::format("| {} | {} | [{}, {}] | {} | {} | {} | {} | {} | {}/{} |\n", e.label,
+                     fixed(e.fit.exponent()), fixed(e.boot.boot.lo), fixed(e.boot.boot.hi),
+                     fixed(e.boot.boot.se), fixed(e.fit.slope_se), fixed(e.fit.r2),
+                     e.fit.points.size(), e.fit.networks, e.boot.boot.failed, e.boot.boot.resamples);
+  }
+  o += fmt::format(
+      "\n{} of {} networks done{}; seed-paired bootstrap: {} resamples, seed {}. Campaign hash `{}`, "
+      "run with memphase {}, analysed with {}{}.\n",
+      r.done, r.tasks, r.complete() ? "" : " (partial campaign)", r.options.boot.resamples,
+      r.options.boot.seed, c.hash, short_version(in.code_version), short_version(code_version_string()),
+      in.reclassified ? " (classes recomputed with --reclassify)" : "");
+  return o;
+}
+
+std::string scaling_latex(const AnalysisInput& in, const AnalysisReport& r) {
+  const Campaign& c = in.campaign;
+  const int pct = static_cast<int>(std::lround(r.options.boot.level * 100));
+  auto tex_label = [](const ExponentReport& e) {
+    std::string base = e.name, suffix;
+    const auto br = base.find('[');
+    if (br != std::string::npos) {
+      suffix = base.substr(br);
+      base = base.substr(0, br);
+    }
+    std::string l = base == "beta_LC"   ? "$\\beta_{\\mathrm{LC}}$"
+                    : base == "beta_SP" ? "$\\beta_{\\mathrm{SP}}$"
+                    : base == "gamma_nomem" ? "$\\gamma_{\\text{no memory}}$"
+                    : base == "alpha_max" ? "$\\alpha_{\\max}$ exponent"
+                                          : base;
+    for (const char ch : suffix) l += (ch == '_' ? std::string("\\_") : std::string(1, ch));
+    return l;
+  };
+  auto esc = [](const std::string& s) {
+    std::string o;
+    for (const char ch : s) {
+      if (ch == '_' || ch == '%' || ch == '&' || ch == '#' || ch == '$') o += '\\';
+      o += ch;
+    }
+    return o;
+  };
+  std::string o;
+  o += "% memphase analyze: " + esc(c.name) + " (" + c.family + "), campaign hash " + c.hash + "\n";
+  o += "\\begin{table}[t]\n\\centering\n\\begin{tabular}{lccccccc}\n\\toprule\n";
+  o += fmt::format("Exponent & Estimate & {}\\,\\% CI & Boot.\\ SE & OLS SE & $R^2$ & Points & Networks \\\\\n",
+                   pct);
+  o += "\\midrule\n";
+  for (const ExponentReport& e : r.exponents) {
+    if (!e.fit.ok) {
+      o += fmt::format("{} & \\multicolumn{{7}}{{l}}{{not fitted: {}}} \\\\\n", tex_label(e), esc(e.fit.reason));
+      continue;
+    }
+    o += fmt::format("{} & {} & [{}, {}] & {} & {} & {} & {} & {} \\\\\n", tex_label(e),
+                     fixed(e.fit.exponent()), fixed(e.boot.boot.lo), fixed(e.boot.boot.hi),
+                     fixed(e.boot.boot.se), fixed(e.fit.slope_se), fixed(e.fit.r2),
+                     e.fit.points.size(), e.fit.networks);
+  }
+  o += "\\bottomrule\n\\end{tabular}\n";
+  o += fmt::format(
+      "\\caption{{Scaling exponents of campaign \\texttt{{{}}} ({}), {} of {} networks. Errors: "
+      "seed-paired bootstrap ({} resamples, percentile interval) and ordinary least squares. "
+      "Campaign hash \\texttt{{{}}}.}}\n",
+      esc(c.name), esc(c.family), r.done, r.tasks, r.options.boot.resamples, c.hash);
+  o += "\\end{table}\n";
+  return o;
+}
+
+std::string write_analysis(const AnalysisInput& in, const AnalysisReport& r) {
+  const std::string out = in.dir + "/analysis";
+  make_dirs(out);
+  atomic_write(out + "/phase_diagram.csv", phase_diagram_csv(r));
+  atomic_write(out + "/scaling.csv", scaling_csv(r));
+  atomic_write(out + "/scaling.md", scaling_markdown(in, r));
+  atomic_write(out + "/scaling.tex", scaling_latex(in, r));
+  // Last: a reader that sees the new summary sees the new tables too.
+  atomic_write(out + "/summary.json", summary_json(in, r));
+  return out;
+}
+
+std::string format_analysis(const AnalysisInput& in, const AnalysisReport& r) {
+  const Campaign& c = in.campaign;
+  std::string o = fmt::format("memphase analyze: {}: campaign '{}' ({}), read from {}\n", in.dir, c.name,
+                              c.family, in.source);
+  for (const std::string& n : in.notes) o += "  note: " + n + "\n";
+  o += fmt::format("  networks       {} of {} done{}\n", r.done, r.tasks,
+                   r.complete() ? " (complete)" : fmt::format(" ({} missing: partial campaign)", r.missing()));
+  if (r.toy) {
+    o += fmt::format("  learned        {} of {} done\n", r.learned, r.done);
+  } else if (c.base.task.kind == TaskKind::no_memory) {
+    o += fmt::format("  learned        {} of {} done (aborted {}, diverged {})\n", r.learned, r.done,
+                     r.aborted, r.diverged);
+  } else {
+    o += fmt::format("  classes        fail {}, LC {}, SP {}, unstable {} (diverged {}, aborted {})\n",
+                     r.fail, r.lc, r.sp, r.unstable, r.diverged, r.aborted);
+  }
+  if (in.reclassified)
+    o += fmt::format("  reclassified   {} network(s) changed class or learned flag\n", in.reclass_changed);
+
+  if (!r.complete()) {
+    std::size_t complete = 0;
+    for (const CellSummary& cell : r.cells) complete += cell.done == cell.seeds ? 1 : 0;
+    o += fmt::format("  cells          {} of {} complete; networks done per cell:\n", complete, r.cells.size());
+    if (c.axes.size() == 2) {
+      const GridAxis& a0 = c.axes[0];
+      const GridAxis& a1 = c.axes[1];
+      o += fmt::format("    {:>12} |", a0.name + " \\ " + a1.name);
+      for (const double v : a1.values) o += fmt::format(" {:>7.4g}", v);
+      o += "\n";
+      for (std::size_t i = 0; i < a0.values.size(); ++i) {
+        o += fmt::format("    {:>12.4g} |", a0.values[i]);
+        for (std::size_t k = 0; k < a1.values.size(); ++k) {
+          const CellSummary& cell = r.cells[i * a1.values.size() + k];
+          o += fmt::format(" {:>7}", fmt::format("{}/{}", cell.done, cell.seeds));
+        }
+        o += "\n";
+      }
+    } else {
+      std::size_t shown = 0;
+      for (const CellSummary& cell : r.cells) {
+        if (cell.done == cell.seeds) continue;
+        if (++shown > 30) {
+          o += "    ... (see phase_diagram.csv: columns done and missing)\n";
+          break;
+        }
+        std::vector<std::string> parts;
+        for (std::size_t a = 0; a < c.axes.size(); ++a)
+          parts.push_back(fmt::format("{}={}", c.axes[a].name, cell.axis_values[a]));
+        o += fmt::format("    {}: {}/{}\n", fmt::join(parts, " "), cell.done, cell.seeds);
+      }
+    }
+  }
+  for (const ExponentReport& e : r.exponents) {
+    if (!e.fit.ok) {
+      o += fmt::format("  {:<14} not fitted: {}\n", e.label, e.fit.reason);
+      continue;
+    }
+    o += fmt::format(
+        "  {:<14} {} (OLS SE {}, R² {}; {} points, {} skipped, {} failed; {} networks)\n"
+        "  {:<14} bootstrap {}: SE {}, {:.0f} % CI [{}, {}], {} failed resamples\n",
+        e.label, fixed(e.fit.exponent()), fixed(e.fit.slope_se), fixed(e.fit.r2), e.fit.points.size(),
+        e.skipped, e.failed, e.fit.networks, "", e.boot.boot.resamples, fixed(e.boot.boot.se),
+        r.options.boot.level * 100, fixed(e.boot.boot.lo), fixed(e.boot.boot.hi), e.boot.boot.failed);
+  }
+  return o;
+}
+
+}  // namespace memphase
