@@ -373,6 +373,13 @@ def t_bad_inputs():
     if p.returncode != 2 or "not a campaign directory" not in p.stderr:
         raise SystemExit(f"FAIL: status on a non-campaign: exit {p.returncode}: {p.stderr}")
     print("ok status-not-campaign:", p.stderr.strip())
+    p = subprocess.run([ARGS.memphase, "analyze", work], capture_output=True, text=True, timeout=60)
+    if p.returncode != 2 or not re.search(r"bad: not a campaign directory \(no manifest\.yaml and no campaign\.h5",
+                                          p.stderr):
+        raise SystemExit(f"FAIL: analyze on a non-campaign: exit {p.returncode}: {p.stderr}")
+    if os.path.exists(os.path.join(work, "analysis")):
+        raise SystemExit("FAIL: analyze on a non-campaign wrote an analysis directory")
+    print("ok analyze-not-campaign:", p.stderr.strip())
 
 
 def t_diverge():
@@ -392,6 +399,113 @@ def t_diverge():
     if st["diverged"] != 2 or st["done"] != 4:
         raise SystemExit(f"FAIL: status counts {st}")
     print("diverged networks recorded (status 1) and counted by status:", st["diverged"])
+    _, summary = analyze(d)
+    rows = phase_rows(d)
+    if summary["counts"]["diverged"] != 2 or sum(int(r["diverged"]) for r in rows) != 2:
+        raise SystemExit(f"FAIL: analyze counts {summary['counts']}")
+    print("and by analyze:", summary["counts"])
+
+
+def analyze(d, *extra, expect=0):
+    """`memphase analyze` (serial, no mpirun); returns (stdout+stderr, summary or None)."""
+    import json
+    p = subprocess.run([ARGS.memphase, "analyze", d, "--resamples", "50", "--threads", "2"] + list(extra),
+                       capture_output=True, text=True, timeout=300)
+    if p.returncode != expect:
+        raise SystemExit(f"FAIL: analyze {d} {extra}: exit {p.returncode}, expected {expect}\n"
+                         f"{p.stdout[-2000:]}{p.stderr[-2000:]}")
+    summary = None
+    path = os.path.join(d, "analysis", "summary.json")
+    if expect == 0:
+        summary = json.load(open(path))
+    return p.stdout + p.stderr, summary
+
+
+def phase_rows(d):
+    import csv
+    with open(os.path.join(d, "analysis", "phase_diagram.csv")) as f:
+        return list(csv.DictReader(f))
+
+
+def check_analysis_files(d, summary, committed, total):
+    """The five outputs exist; counts agree with the journals and per cell."""
+    for name in ("summary.json", "phase_diagram.csv", "scaling.csv", "scaling.md", "scaling.tex"):
+        path = os.path.join(d, "analysis", name)
+        if not os.path.getsize(path):
+            raise SystemExit(f"FAIL: {path} is empty")
+    c = summary["counts"]
+    if c["done"] != committed or c["tasks"] != total or c["missing"] != total - committed:
+        raise SystemExit(f"FAIL: counts {c}, expected done {committed} of {total}")
+    if c["fail"] + c["lc"] + c["sp"] + c["unstable"] != committed:
+        raise SystemExit(f"FAIL: classes do not add up to done: {c}")
+    rows = phase_rows(d)
+    if sum(int(r["done"]) for r in rows) != committed:
+        raise SystemExit("FAIL: phase_diagram.csv done column does not sum to the committed networks")
+    for r in rows:
+        if int(r["done"]) + int(r["missing"]) != int(r["seeds"]):
+            raise SystemExit(f"FAIL: cell {r}: done + missing != seeds")
+    for name in ("beta_LC", "beta_SP"):
+        e = summary["exponents"][name]
+        if e["resamples"] != 50 or (not e["ok"] and not e["reason"]):
+            raise SystemExit(f"FAIL: exponent {name}: {e}")
+
+
+def t_analyze():
+    """`memphase analyze` on a half-finished campaign (killed mid-run), while
+    the resumed run is going, and on the finished campaign (from campaign.h5
+    and from the journals, and --reclassify)."""
+    d = fresh("analyze")
+    total = n_tasks()
+    code, out = run_job(2, ARGS.campaign, d, env={"MEMPHASE_FAULT": "journal:0:4"})
+    if code == 0 or code == "hang":
+        raise SystemExit(f"FAIL: the injected kill did not stop the run: {code}\n{out[-2000:]}")
+    committed = len(journal_commits(d))
+    if not 0 < committed < total:
+        raise SystemExit(f"FAIL: expected a half-finished campaign, got {committed} of {total}")
+    text, summary = analyze(d)
+    print(text)
+    if summary["source"] != "journals" or summary["counts"]["complete"]:
+        raise SystemExit(f"FAIL: partial campaign read from {summary['source']}, complete={summary['counts']['complete']}")
+    if "partial campaign" not in text or not re.search(r"cells\s+\d+ of \d+ complete", text):
+        raise SystemExit("FAIL: analyze does not say how complete the cells are")
+    check_analysis_files(d, summary, committed, total)
+    print(f"ok partial: {committed} of {total} networks, per-cell counts consistent")
+
+    # While the resumed run goes: every analyze succeeds, done never shrinks.
+    full = [ARGS.mpiexec, "-n", "2"] + ARGS.preflags.split() + [ARGS.memphase, "run", ARGS.campaign, "--out", d]
+    e = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+             OMPI_MCA_rmaps_base_oversubscribe="1")
+    job = subprocess.Popen(full, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    while job.poll() is None:
+        _, s = analyze(d)
+        seen.append(s["counts"]["done"])
+    out, _ = job.communicate(timeout=300)
+    if job.returncode != 0:
+        raise SystemExit(f"FAIL: resume failed: {job.returncode}\n{out[-2000:]}")
+    if seen != sorted(seen):
+        raise SystemExit(f"FAIL: done counts went down while running: {seen}")
+    print(f"ok during the run: {len(seen)} analyses, done counts {seen}")
+
+    text, summary = analyze(d)
+    if summary["source"] != "campaign.h5" or not summary["counts"]["complete"]:
+        raise SystemExit(f"FAIL: finished campaign: source {summary['source']}, counts {summary['counts']}")
+    check_analysis_files(d, summary, total, total)
+    from_h5 = open(os.path.join(d, "analysis", "phase_diagram.csv")).read()
+    scal_h5 = open(os.path.join(d, "analysis", "scaling.csv")).read()
+    _, sj = analyze(d, "--source", "journals")
+    if open(os.path.join(d, "analysis", "phase_diagram.csv")).read() != from_h5 or \
+            open(os.path.join(d, "analysis", "scaling.csv")).read() != scal_h5:
+        raise SystemExit("FAIL: campaign.h5 and the journals give different analyses")
+    text, sr = analyze(d, "--reclassify", "--source", "journals")
+    if not sr["reclassified"] or sr["reclassified_changed"] != 0:
+        raise SystemExit(f"FAIL: --reclassify changed {sr.get('reclassified_changed')} classes")
+    # campaign.h5 keeps every 5th epoch only (record_every: 5): refused, and why.
+    text, _ = analyze(d, "--reclassify", "--source", "h5", expect=2)
+    if "--reclassify needs every-epoch curves, but output.record_every is 5; use --source journals" not in text:
+        raise SystemExit(f"FAIL: message of --reclassify on a subsampled campaign.h5: {text}")
+    print("ok complete: campaign.h5 == journals; --reclassify reproduces every class")
+    subprocess.run(["h5ls", "-r", os.path.join(d, "campaign.h5")], check=True, capture_output=True)
 
 
 def run_cmd(args, np_=2, timeout=60):
@@ -568,7 +682,7 @@ def t_soak():
 TESTS = {"run": t_run, "crash": t_crash, "signal": t_signal, "config-change": t_config_change,
          "walltime": t_walltime, "lock": t_lock,
          "fault-quick": t_fault_quick, "soak": t_soak,
-         "bad-inputs": t_bad_inputs, "diverge": t_diverge}
+         "bad-inputs": t_bad_inputs, "diverge": t_diverge, "analyze": t_analyze}
 
 
 def main():
