@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The quick end-to-end command of the README: installs the dependencies,
 # builds memphase and runs campaigns/quick.yaml on 2 MPI ranks (96 networks,
-# a few minutes on 2 cores), then prints the campaign status and lists the
-# HDF5 file. Re-running it resumes (or finds everything done).
+# a few minutes on 2 cores), then prints the campaign status, lists the HDF5
+# file, analyses it (phase diagram, β fits with bootstrap errors) and renders
+# the figures into RUN_DIR/analysis/figures. Re-running it resumes (or finds
+# everything done).
 #   usage: scripts/quickstart.sh [RUN_DIR]     (default runs/quick)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +24,5 @@ np=${NP:-2}
 mpirun --oversubscribe -np "$np" "$bin" run campaigns/quick.yaml --out "$out"
 "$bin" status "$out"
 h5ls "$out/campaign.h5"
+"$bin" analyze "$out"
+/usr/bin/python3 analysis/figures.py "$out"
