@@ -55,6 +55,12 @@ int run_train(const TrainFlags& f) {
   if (f.reps) spec.task.reps = *f.reps;
   if (f.record_every) spec.train.record_every = *f.record_every;
   validate(spec, f.config.empty() ? std::string("command line") : f.config + " + command line");
+  if (spec.toy.enabled())
+    throw ConfigError(fmt::format(
+        "{}: family toy-{} is a closed-form toy model (SPEC §4), not a network: `memphase train` "
+        "trains one RNN; run a toy campaign with `memphase run` (see campaigns/toy-*.yaml)",
+        f.config.empty() ? std::string("--family") : f.config,
+        spec.toy.kind == ToyModel::ghost ? "ghost" : "cycle"));
 
   Trainer trainer(spec);
   const std::int64_t total = trainer.epochs();

@@ -66,8 +66,11 @@ std::int64_t gather_campaign(const mpi::communicator& comm, const RunPaths& p, c
       my_points += curve_points(rowv[i]);
       ++done_local;
     }
-    std::int64_t n_max = 1;
-    for (const auto& t : c.tasks) n_max = std::max<std::int64_t>(n_max, t.spec.model.n);
+    // Largest N of any row; toys have no network (N = 0), so a toy campaign
+    // has n_max 0 and no /weights datasets.
+    std::int64_t n_max = 0;
+    for (const auto& t : c.tasks)
+      if (!t.spec.toy.enabled()) n_max = std::max<std::int64_t>(n_max, t.spec.model.n);
 
     // 3. Ragged curves: point counts per rank -> this rank's offset.
     std::vector<std::int64_t> totals;

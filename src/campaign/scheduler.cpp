@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "analysis/run_task.hpp"
+#include "analysis/toy_task.hpp"
 #include "campaign/cost.hpp"
 #include "campaign/gather.hpp"
 #include "campaign/run_dir.hpp"
@@ -136,6 +137,21 @@ class Engine {
 
 bool Engine::train_task(std::int64_t idx, const std::function<void()>& poll) {
   const CampaignTask& task = c_.tasks[static_cast<std::size_t>(idx)];
+  if (task.spec.toy.enabled()) {
+    // A toy (SPEC §4) is one gradient descent of microseconds to milliseconds:
+    // no checkpoints, committed exactly like a trained network.
+    event(fmt::format("\"event\":\"task_start\",\"task\":{},\"key\":\"{}\",\"from_epoch\":0", idx,
+                      hex64(task.key)));
+    const TaskResult r = run_toy_task(task.spec);
+    journal_.append(task.key, encode_result(r));
+    last_train_ms_ = static_cast<std::int64_t>(r.train_seconds * 1e3);
+    event(fmt::format("\"event\":\"task_done\",\"task\":{},\"key\":\"{}\",\"status\":\"{}\","
+                      "\"class\":{},\"epochs\":{},\"seconds\":{:.6f}",
+                      idx, hex64(task.key), to_string(r.status), static_cast<int>(r.cls.net_class),
+                      r.epochs_run, r.train_seconds));
+    poll();  // rank 0 answers requests between toys as it does between epochs
+    return true;
+  }
   Trainer trainer(task.spec);
   std::string why;
   std::optional<TrainState> restored = load_checkpoint(p_, task.key, &why);

@@ -109,17 +109,17 @@ std::string_view axis_field(std::string_view axis) {
 
 std::span<const AxisInfo> axis_table() {
   static constexpr AxisInfo table[] = {
-      {"lr", "train.lr", false, true},
-      {"delay", "task.delay", false, false},
-      {"response", "task.response", false, true},
-      {"post", "task.post", false, false},
-      {"tau", "model.tau", false, true},
-      {"n", "model.n", true, true},
-      {"reps", "task.reps", true, true},
-      {"noise_sigma", "model.noise_sigma", false, true},
-      {"init_state_sigma", "model.init_state_sigma", false, true},
-      {"momentum", "train.momentum", false, true},
-      {"weight_decay", "train.weight_decay", false, true},
+      {"lr", "train.lr", false, true, true},
+      {"delay", "task.delay", false, false, true},
+      {"response", "task.response", false, true, true},
+      {"post", "task.post", false, false, false},
+      {"tau", "model.tau", false, true, false},
+      {"n", "model.n", true, true, false},
+      {"reps", "task.reps", true, true, false},
+      {"noise_sigma", "model.noise_sigma", false, true, false},
+      {"init_state_sigma", "model.init_state_sigma", false, true, false},
+      {"momentum", "train.momentum", false, true, false},
+      {"weight_decay", "train.weight_decay", false, true, false},
   };
   return table;
 }
@@ -768,6 +768,27 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source)
                              "this family: {})",
                              path, c.family, axis_field(name), join_list(allowed)));
       continue;
+    }
+    if (family_ok && c.base.toy.enabled()) {
+      if (!info.toy) {
+        std::vector<std::string> allowed;
+        for (const AxisInfo& a : axis_table()) {
+          if (a.toy) allowed.emplace_back(a.name);
+        }
+        diag.error(grid.location(name),
+                   fmt::format("{} cannot be swept in family '{}' (the toy does not use {}; axes "
+                               "of this family: {})",
+                               path, c.family, axis_field(name), join_list(allowed)));
+        continue;
+      }
+      if (name == "response" && c.base.toy.response_ratio > 0.0) {
+        diag.error(grid.location(name),
+                   fmt::format("{} cannot be swept when toy.response_ratio is set (T_r = "
+                               "toy.response_ratio * T_d = {} * T_d; set toy.response_ratio: 0 "
+                               "for a fixed response)",
+                               path, format_double(c.base.toy.response_ratio)));
+        continue;
+      }
     }
     bool ok = true;
     for (std::size_t i = 0; i < vals->size() && ok; ++i) {

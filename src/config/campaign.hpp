@@ -12,6 +12,7 @@
 //     # take: k (first k values), and {union: [gen, gen, ...]}
 //   seeds: 4                               # seeds 0..3, or a list [0, 3, 7]
 //   model: {...}  task: {...}  train: {...}  # as in `memphase train` YAML
+//   toy: {...}                             # families toy-ghost / toy-cycle only
 //   output: {record_every: 10, weights: [initial, final]}
 //   checkpoint: {every_epochs: 500, every_seconds: 60}
 //
@@ -20,6 +21,21 @@
 // weight_decay. The no-memory family cannot sweep delay or post. Values of an
 // axis must be distinct; every value, and every combination, must pass the
 // same range rules as a `memphase train` file (validate()).
+//
+// Toy families (SPEC §4; no network is trained, see analysis/toy_task.hpp):
+//   family: toy-ghost                      # or toy-cycle
+//   grid: {lr: {logspace: [-12, -8, 17]}, delay: [50, 100, 200]}
+//   toy:
+//     loss: normalized       # ghost: raw (SPEC §4.1, default) | normalized; cycle: normalized
+//     confidence: 0          # ghost: 0 = closed form, > 0 = numeric sigmoid(c (x - x*))
+//     response_ratio: 1      # 0 (default): T_r = task.response; > 0: T_r = ratio * T_d
+//     r0_jitter: 0.1         # seed s starts at eps = toy_r0_jitter(s, width)
+//     max_steps: 200000      # GD updates (the task's "epochs")
+//     settle_steps: 20000    # updates that must follow the first crossing
+// α = train.lr, T_d = task.delay, T_r = task.response. The only toy axes are
+// lr, delay and response (response not with response_ratio > 0). toy.kind is
+// set by the family; momentum and weight_decay must stay 0. Canonical text
+// gets the toy.* keys (only for toy families, so RNN hashes are unchanged).
 //
 // Errors are ConfigErrors listing every mistake of the file, one per line:
 //   "x.yaml:4:7: grid.lr[2]: train.lr must be > 0 (got -0.1)"
@@ -122,12 +138,13 @@ std::vector<double> range_inclusive(double start, double stop, double step);
 
 /// One sweepable axis: its name in `grid`, the key path of the TaskSpec
 /// field it sets ("train.lr"), whether values must be integers, and whether
-/// the no-memory family may sweep it.
+/// the no-memory family and the toy families may sweep it.
 struct AxisInfo {
   std::string_view name;
   std::string_view field;
   bool integral;
   bool no_memory;
+  bool toy;  ///< whether the toy families may sweep it
 };
 
 /// Every known axis, in the order listed in messages.

@@ -34,6 +34,10 @@ constexpr std::pair<std::string_view, TaskKind> task_kind_names[] = {
     {"dcdt", TaskKind::dcdt}, {"no_memory", TaskKind::no_memory}};
 constexpr std::pair<std::string_view, LossKind> loss_names[] = {
     {"weighted_mse", LossKind::weighted_mse}, {"mse", LossKind::mse}};
+constexpr std::pair<std::string_view, ToyModel> toy_kind_names[] = {
+    {"none", ToyModel::none}, {"ghost", ToyModel::ghost}, {"cycle", ToyModel::cycle}};
+constexpr std::pair<std::string_view, ToyGhostLoss> toy_loss_names[] = {
+    {"raw", ToyGhostLoss::raw}, {"normalized", ToyGhostLoss::normalized}};
 
 template <class E>
 std::string name_of(E value, Choices<std::type_identity_t<E>> choices) {
@@ -68,6 +72,28 @@ constexpr Family families[] = {
        s.train.epochs = 3000;
        s.train.abort_loss = 100.0;
      }},
+    // Toys (SPEC §4): plain gradient descent on r with α = train.lr; the
+    // defaults are SPEC §4.1's task at T = 100 (ghost) and SPEC §4.2's
+    // cycle with T_d = 100, T_r = 10. train.epochs is not used (toy.max_steps).
+    {"toy-ghost",
+     [](TaskSpec& s) {
+       s.toy.kind = ToyModel::ghost;
+       s.task.delay = 100.0;
+       s.task.response = 100.0;
+       s.train.momentum = 0.0;
+       s.train.weight_decay = 0.0;
+       s.train.epochs = 1;
+     }},
+    {"toy-cycle",
+     [](TaskSpec& s) {
+       s.toy.kind = ToyModel::cycle;
+       s.toy.loss = ToyGhostLoss::normalized;
+       s.task.delay = 100.0;
+       s.task.response = 10.0;
+       s.train.momentum = 0.0;
+       s.train.weight_decay = 0.0;
+       s.train.epochs = 1;
+     }},
 };
 
 /// Range rules of check_spec. Each returns whether the value passed, so that
@@ -92,6 +118,9 @@ class Rules {
     if (!ok(v)) return fail(path, fmt::format("{} must be {} (got {})", path, rule, v));
     return true;
   }
+
+  /// Whether `path` already has an error.
+  bool failed(std::string_view path) const { return diag_.failed(path); }
 
   /// Records `text` at the location of `path`; returns false.
   bool fail(std::string_view path, std::string text) {
@@ -153,7 +182,14 @@ std::vector<std::string> spec_key_paths() {
           "train.epochs_min",
           "train.abort_loss",
           "train.record_every",
-          "train.seed"};
+          "train.seed",
+          "toy.kind",
+          "toy.loss",
+          "toy.confidence",
+          "toy.response_ratio",
+          "toy.r0_jitter",
+          "toy.max_steps",
+          "toy.settle_steps"};
 }
 
 void read_spec_sections(MapReader& top, TaskSpec& spec, Diagnostics& diag) {
@@ -207,7 +243,72 @@ void read_spec_sections(MapReader& top, TaskSpec& spec, Diagnostics& diag) {
   train.read("record_every", spec.train.record_every);
   train.read("seed", spec.train.seed);
   train.finish(all);
+
+  MapReader toy(top.section("toy"), "toy", diag);
+  toy.read_choice("kind", spec.toy.kind, Choices<ToyModel>(toy_kind_names));
+  toy.read_choice("loss", spec.toy.loss, Choices<ToyGhostLoss>(toy_loss_names));
+  toy.read("confidence", spec.toy.confidence);
+  toy.read("response_ratio", spec.toy.response_ratio);
+  toy.read("r0_jitter", spec.toy.r0_jitter);
+  toy.read("max_steps", spec.toy.max_steps);
+  toy.read("settle_steps", spec.toy.settle_steps);
+  toy.finish(all);
 }
+
+namespace {
+
+/// Rules of the toy section (SPEC §4): only a toy family may set it, and the
+/// toy's gradient descent is plain (no momentum, no weight decay).
+void check_toy(const TaskSpec& spec, Rules& r, bool delay_ok) {
+  const ToyConfig& y = spec.toy;
+  const ToyConfig none{};
+  if (!y.enabled()) {
+    // A toy key in an RNN file would be ignored silently: refuse it.
+    auto unused = [&](std::string_view path, bool differs, std::string value) {
+      if (differs)
+        r.fail(path, fmt::format("{} is only used when toy.kind is ghost or cycle (families "
+                                 "toy-ghost, toy-cycle) (got {})",
+                                 path, value));
+    };
+    unused("toy.loss", y.loss != none.loss,
+           name_of(y.loss, Choices<ToyGhostLoss>(toy_loss_names)));
+    unused("toy.confidence", y.confidence != none.confidence, format_double(y.confidence));
+    unused("toy.response_ratio", y.response_ratio != none.response_ratio,
+           format_double(y.response_ratio));
+    unused("toy.r0_jitter", y.r0_jitter != none.r0_jitter, format_double(y.r0_jitter));
+    unused("toy.max_steps", y.max_steps != none.max_steps, fmt::format("{}", y.max_steps));
+    unused("toy.settle_steps", y.settle_steps != none.settle_steps,
+           fmt::format("{}", y.settle_steps));
+    return;
+  }
+  if (delay_ok && !(spec.task.delay > 0.0))
+    r.fail("task.delay", fmt::format("task.delay must be > 0 for a toy (got {})", spec.task.delay));
+  if (y.kind == ToyModel::cycle && y.loss != ToyGhostLoss::normalized)
+    r.fail("toy.loss",
+           fmt::format("toy.loss must be normalized for the cycle (SPEC §4.2) (got {})",
+                       name_of(y.loss, Choices<ToyGhostLoss>(toy_loss_names))));
+  if (r.number("toy.confidence", y.confidence, non_negative, ">= 0 (0: closed form)") &&
+      y.kind == ToyModel::cycle && y.confidence != 0.0)
+    r.fail("toy.confidence",
+           fmt::format("toy.confidence must be 0 for the cycle (only the ghost has a "
+                       "finite-confidence form) (got {})",
+                       y.confidence));
+  r.number("toy.response_ratio", y.response_ratio, non_negative, ">= 0 (0: fixed task.response)");
+  r.number(
+      "toy.r0_jitter", y.r0_jitter, [](double v) { return v >= 0.0 && v < 1.0; }, "in [0, 1)");
+  r.integer("toy.max_steps", y.max_steps, at_least_one, ">= 1");
+  r.integer("toy.settle_steps", y.settle_steps, non_negative, ">= 0");
+  if (!r.failed("train.momentum") && spec.train.momentum != 0.0)
+    r.fail("train.momentum",
+           fmt::format("train.momentum must be 0 for a toy (plain gradient descent) (got {})",
+                       spec.train.momentum));
+  if (!r.failed("train.weight_decay") && spec.train.weight_decay != 0.0)
+    r.fail("train.weight_decay",
+           fmt::format("train.weight_decay must be 0 for a toy (plain gradient descent) (got {})",
+                       spec.train.weight_decay));
+}
+
+}  // namespace
 
 void check_spec(const TaskSpec& spec, Diagnostics& diag) {
   Rules r(diag);
@@ -234,7 +335,8 @@ void check_spec(const TaskSpec& spec, Diagnostics& diag) {
   }
   const bool delay_ok = r.number("task.delay", t.delay, non_negative, ">= 0");
   const bool resp_ok = r.number("task.response", t.response, positive, "> 0");
-  if (resp_ok && dt_ok && !(t.response >= m.dt)) {
+  const bool toy = spec.toy.enabled();
+  if (!toy && resp_ok && dt_ok && !(t.response >= m.dt)) {
     r.fail("task.response",
            fmt::format("task.response must be >= model.dt (got response {}, dt {})", t.response,
                        m.dt));
@@ -257,7 +359,7 @@ void check_spec(const TaskSpec& spec, Diagnostics& diag) {
              fmt::format("task.post must be 0 when task.kind is no_memory (got {})", t.post));
     }
   }
-  if (dt_ok && cue_ok && delay_ok && resp_ok && post_ok) {
+  if (!toy && dt_ok && cue_ok && delay_ok && resp_ok && post_ok) {
     const double steps = (t.cue + t.delay + t.response + t.post) / m.dt;
     if (!(steps <= static_cast<double>(INT_MAX - 4))) {
       r.fail("task.delay",
@@ -274,7 +376,7 @@ void check_spec(const TaskSpec& spec, Diagnostics& diag) {
   r.integer("train.epochs", tr.epochs, non_negative, ">= 1 or 'auto'");
   const bool coeff_ok = r.number("train.epochs_coeff", tr.epochs_coeff, positive, "> 0");
   r.integer("train.epochs_min", tr.epochs_min, at_least_one, ">= 1");
-  if (tr.epochs == 0 && lr_ok && coeff_ok && !diag.failed("train.epochs")) {
+  if (!toy && tr.epochs == 0 && lr_ok && coeff_ok && !diag.failed("train.epochs")) {
     const double formula = tr.epochs_coeff / tr.lr;
     if (!(formula < 9.2e18)) {
       r.fail("train.lr",
@@ -286,6 +388,7 @@ void check_spec(const TaskSpec& spec, Diagnostics& diag) {
   r.number("train.abort_loss", tr.abort_loss, non_negative, ">= 0 (0 disables it)");
   r.integer("train.record_every", tr.record_every, at_least_one, ">= 1");
   // train.seed is unsigned: negative values are refused while parsing.
+  check_toy(spec, r, delay_ok);
 }
 
 }  // namespace detail
@@ -353,6 +456,19 @@ std::string to_yaml(const TaskSpec& spec) {
   fmt::format_to(it, "  abort_loss: {}\n", format_double(tr.abort_loss));
   fmt::format_to(it, "  record_every: {}\n", tr.record_every);
   fmt::format_to(it, "  seed: {}\n", tr.seed);
+  if (spec.toy.enabled()) {  // absent for an RNN: its text is as before toys existed
+    const ToyConfig& y = spec.toy;
+    fmt::format_to(it, "toy:\n");
+    fmt::format_to(it, "  kind: {}\n",
+                   detail::name_of(y.kind, detail::Choices<ToyModel>(detail::toy_kind_names)));
+    fmt::format_to(it, "  loss: {}\n",
+                   detail::name_of(y.loss, detail::Choices<ToyGhostLoss>(detail::toy_loss_names)));
+    fmt::format_to(it, "  confidence: {}\n", format_double(y.confidence));
+    fmt::format_to(it, "  response_ratio: {}\n", format_double(y.response_ratio));
+    fmt::format_to(it, "  r0_jitter: {}\n", format_double(y.r0_jitter));
+    fmt::format_to(it, "  max_steps: {}\n", y.max_steps);
+    fmt::format_to(it, "  settle_steps: {}\n", y.settle_steps);
+  }
   return out;
 }
 

@@ -2,7 +2,19 @@
 
 namespace memphase {
 
+namespace {
+/// Leading marker of a toy spec, in the place of model.n (always >= 1 for an
+/// RNN): an RNN spec encodes exactly as before toys existed, so its task key
+/// is unchanged, and get() tells the two apart from the first int.
+constexpr int kToyTag = -0x746f79;  // "toy"
+}  // namespace
+
 void put(ByteWriter& w, const TaskSpec& s) {
+  if (s.toy.enabled()) {
+    w.put(kToyTag);
+    w.put(s.toy.kind); w.put(s.toy.loss); w.put(s.toy.confidence); w.put(s.toy.response_ratio);
+    w.put(s.toy.r0_jitter); w.put(s.toy.max_steps); w.put(s.toy.settle_steps);
+  }
   w.put(s.model.n); w.put(s.model.dt); w.put(s.model.tau); w.put(s.model.noise_sigma);
   w.put(s.model.init_state_sigma); w.put(s.model.readout);
   w.put(s.task.kind); w.put(s.task.cue); w.put(s.task.delay); w.put(s.task.response);
@@ -13,7 +25,16 @@ void put(ByteWriter& w, const TaskSpec& s) {
 }
 
 void get(ByteReader& r, TaskSpec& s) {
-  s.model.n = r.get<int>(); s.model.dt = r.get<double>(); s.model.tau = r.get<double>();
+  s.toy = ToyConfig{};
+  int first = r.get<int>();
+  if (first == kToyTag) {
+    s.toy.kind = r.get<ToyModel>(); s.toy.loss = r.get<ToyGhostLoss>();
+    s.toy.confidence = r.get<double>(); s.toy.response_ratio = r.get<double>();
+    s.toy.r0_jitter = r.get<double>(); s.toy.max_steps = r.get<std::int64_t>();
+    s.toy.settle_steps = r.get<std::int64_t>();
+    first = r.get<int>();
+  }
+  s.model.n = first; s.model.dt = r.get<double>(); s.model.tau = r.get<double>();
   s.model.noise_sigma = r.get<double>(); s.model.init_state_sigma = r.get<double>();
   s.model.readout = r.get<Readout>();
   s.task.kind = r.get<TaskKind>(); s.task.cue = r.get<double>(); s.task.delay = r.get<double>();

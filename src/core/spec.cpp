@@ -10,4 +10,8 @@ std::int64_t TrainConfig::resolved_epochs() const {
   return static_cast<std::int64_t>(std::max(static_cast<double>(epochs_min), epochs_coeff / lr));
 }
 
+std::int64_t TaskSpec::planned_epochs() const {
+  return toy.enabled() ? toy.max_steps : train.resolved_epochs();
+}
+
 }  // namespace memphase

@@ -64,11 +64,49 @@ struct TrainConfig {
   std::int64_t resolved_epochs() const;
 };
 
+/// Toy model of SPEC §4 run instead of an RNN (families toy-ghost, toy-cycle).
+enum class ToyModel : std::int8_t { none = 0, ghost = 1, cycle = 2 };
+
+/// Ghost loss weighting (model/toy.hpp GhostLoss): raw = SPEC §4.1 verbatim
+/// ∫(o-y)² dt; normalized = each epoch's integral divided by its length.
+enum class ToyGhostLoss : std::int8_t { raw = 0, normalized = 1 };
+
+/// Toy task (SPEC §4, model/toy.hpp). The toy's learning rate α is train.lr,
+/// its delay T_d is task.delay and its response T_r is task.response (or
+/// response_ratio · T_d). Times are in the toy's own units; the RNN fields of
+/// model/task/train that the toy does not use are ignored.
+struct ToyConfig {
+  ToyModel kind = ToyModel::none;  ///< none: an RNN task
+  /// Ghost: raw (default) or normalized; the cycle's loss is normalized
+  /// (SPEC §4.2), and its family sets and requires that value.
+  ToyGhostLoss loss = ToyGhostLoss::raw;
+  /// Ghost only: 0 = closed form (analytic limit c → ∞); > 0 = numerically
+  /// integrated loss with sigmoid(c (x - x*)), Euler dt 0.1, x* = 10, clamp 1e6.
+  double confidence = 0.0;
+  /// 0: T_r = task.response (fixed response); > 0: T_r = response_ratio · T_d.
+  double response_ratio = 0.0;
+  /// Width of the r0 jitter: seed s starts at eps = toy_r0_jitter(s, width).
+  double r0_jitter = 0.1;
+  std::int64_t max_steps = 200000;    ///< GdOptions::max_steps (GD updates)
+  std::int64_t settle_steps = 20000;  ///< GdOptions::settle_steps
+
+  bool enabled() const { return kind != ToyModel::none; }
+  /// T_r for delay t_delay and fixed response `response`.
+  double response_for(double t_delay, double response) const {
+    return response_ratio > 0.0 ? response_ratio * t_delay : response;
+  }
+};
+
 /// Everything that defines one training task.
 struct TaskSpec {
   ModelConfig model;
   TaskConfig task;
   TrainConfig train;
+  ToyConfig toy;  ///< kind none for every RNN task (encoded only when enabled)
+
+  /// Planned length: toy.max_steps GD updates for a toy, else
+  /// train.resolved_epochs().
+  std::int64_t planned_epochs() const;
 };
 
 }  // namespace memphase

@@ -86,8 +86,14 @@ class Writer {
       H5Sselect_none(mem);
     }
     if (data.size() < n) h5_fail(path_, "write " + name + " (buffer too small)");
-    check(H5Dwrite(dset, h5_type<T>(), mem, space, dxpl_, data.empty() ? nullptr : data.data()), path_,
-          "write " + name);
+    // A dataset of size 0 (e.g. /curves of a toy campaign, which has no
+    // curves) is created and left empty: HDF5 refuses to write to it.
+    hsize_t total = 1;
+    for (hsize_t c : shape) total *= c;
+    const T dummy{};
+    if (total > 0)
+      check(H5Dwrite(dset, h5_type<T>(), mem, space, dxpl_, data.empty() ? &dummy : data.data()),
+            path_, "write " + name);
     H5Sclose(mem);
     H5Dclose(dset);
     H5Sclose(space);
@@ -138,9 +144,17 @@ std::vector<std::int64_t> kept_epochs(std::int64_t n, int every) {
   return e;
 }
 
+namespace {
+/// Epochs with a curve value: epochs_run for a network; a toy stores no
+/// curves (its epochs_run counts GD updates).
+std::int64_t curve_epochs(const TaskResult& x) {
+  return std::min<std::int64_t>(x.epochs_run, static_cast<std::int64_t>(x.curves.size()));
+}
+}  // namespace
+
 std::int64_t curve_points(const FileRow& row) {
   if (!row.result) return 0;
-  return static_cast<std::int64_t>(kept_epochs(row.result->epochs_run, row.result->spec.train.record_every).size());
+  return static_cast<std::int64_t>(kept_epochs(curve_epochs(*row.result), row.result->spec.train.record_every).size());
 }
 
 void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& meta,
@@ -190,7 +204,8 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
     w.write("/grid/lr", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->train.lr; }));
     w.write("/grid/delay", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->task.delay; }));
     w.write("/grid/seed", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->train.seed); }));
-    w.write("/grid/response", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->task.response; }));
+    // A toy's response is its effective T_r (toy.response_ratio · T_d when set).
+    w.write("/grid/response", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->toy.response_for(t.spec->task.delay, t.spec->task.response); }));
     w.write("/grid/post", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->task.post; }));
     w.write("/grid/tau", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->model.tau; }));
     w.write("/grid/n", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->model.n); }));
@@ -204,7 +219,7 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
     w.write("/tasks/learned", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h && x.cls.learned); }));
     w.write("/tasks/stable", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h && x.cls.stable); }));
     w.write("/tasks/psd_ratio", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.cls.psd_ratio : std::numeric_limits<double>::quiet_NaN(); }));
-    w.write("/tasks/epochs_planned", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->train.resolved_epochs(); }));
+    w.write("/tasks/epochs_planned", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->planned_epochs(); }));
     w.write("/tasks/epochs_run", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.epochs_run : std::int64_t{0}; }));
     w.write("/tasks/train_seconds", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.train_seconds : 0.0; }));
 
@@ -244,9 +259,12 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
         w.write("/weights/" + which + "/" + sp.name, shape, L, R, buf);
       }
     };
-    w.group("/weights");
-    if (meta.keep_initial) weights("initial", false);
-    if (meta.keep_final) weights("final", true);
+    // n_max = 0 (toy campaigns: no network) writes no /weights group at all.
+    if (n_max > 0) {
+      w.group("/weights");
+      if (meta.keep_initial) weights("initial", false);
+      if (meta.keep_final) weights("final", true);
+    }
 
     // Curves: flat arrays + offsets; row k is [offset[k], offset[k+1]).
     w.group("/curves");
@@ -255,7 +273,7 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
     for (std::int64_t i = 0; i < rows; ++i) {
       if (!rowv[static_cast<std::size_t>(i)].result) continue;
       const TaskResult& x = *rowv[static_cast<std::size_t>(i)].result;
-      for (std::int64_t e : kept_epochs(x.epochs_run, x.spec.train.record_every)) {
+      for (std::int64_t e : kept_epochs(curve_epochs(x), x.spec.train.record_every)) {
         const auto u = static_cast<std::size_t>(e);
         loss.push_back(x.curves.loss[u]);
         acc.push_back(x.curves.accuracy[u]);

@@ -9,7 +9,8 @@
 //   /tasks/{key u64, done i8, status i8, class i8, learned i8, stable i8,
 //           psd_ratio f64, epochs_planned i64, epochs_run i64, train_seconds f64}
 //   /weights/{initial,final}/{W_in (T,N,2), W_rec (T,N,N), W_out (T,2,N),
-//           b_in (T,N), b_rec (T,N), b_out (T,2)} f32, NaN-padded to max N
+//           b_in (T,N), b_rec (T,N), b_out (T,2)} f32, NaN-padded to max N;
+//           absent when max N is 0 (toy campaigns: no network)
 //   /curves/{loss,accuracy,reliability,grad_norm f32, epoch i64} flat;
 //   /curves/offset i64 (T+1): row k is [offset[k], offset[k+1])
 #include <mpi.h>
@@ -50,7 +51,8 @@ std::int64_t curve_points(const FileRow& row);
 /// serially (then lo = 0 and rows are all rows); otherwise the call is
 /// collective over comm: every rank passes the same meta, total_rows, n_max
 /// and curve_total, its own lo/rows and curve_lo (the sum of the curve points
-/// of the rows of lower ranks). n_max is the largest N of any row.
+/// of the rows of lower ranks). n_max is the largest N of any row (0: no
+/// /weights group, e.g. a toy campaign).
 /// Throws IoError naming the path; in the collective case every rank throws
 /// if any rank failed to create the file.
 void write_campaign_rows(const std::string& path, MPI_Comm comm, const FileMeta& meta,

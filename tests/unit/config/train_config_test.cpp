@@ -214,9 +214,9 @@ TEST(TrainConfigFamily, ApplyFamilyOnItsOwn) {
   TaskSpec s;
   apply_family(s, "dcdt-longtau", "--family");
   EXPECT_EQ(s.model.tau, 20.0);
-  EXPECT_THAT([&] { apply_family(s, "toy-ghost", "--family"); },
+  EXPECT_THAT([&] { apply_family(s, "toy-rnn", "--family"); },
               ThrowsMessage<ConfigError>(
-                  HasSubstr("--family: unknown family 'toy-ghost'; known families: dcdt-nopost")));
+                  HasSubstr("--family: unknown family 'toy-rnn'; known families: dcdt-nopost")));
 }
 
 // ------------------------------------------------------------------ malformed YAML
@@ -257,7 +257,7 @@ TEST(TrainConfigErrors, UnknownKeyWithoutCloseMatchListsTheKnownKeys) {
   EXPECT_CONFIG_ERROR("model: {batch_norm: true}",
                       "unknown key 'model.batch_norm' (known keys of 'model': n, dt, tau, "
                       "noise_sigma, init_state_sigma, readout)");
-  EXPECT_CONFIG_ERROR("x: 1", "unknown key 'x' (known keys: family, model, task, train)");
+  EXPECT_CONFIG_ERROR("x: 1", "unknown key 'x' (known keys: family, model, task, train, toy)");
 }
 
 TEST(TrainConfigErrors, DuplicateKeyIsRefused) {
