@@ -12,6 +12,8 @@
 #include <unordered_map>
 
 #include "analysis/run_task.hpp"
+#include "analysis/toy_scaling.hpp"
+#include "analysis/toy_task.hpp"
 #include "campaign/run_dir.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -52,6 +54,15 @@ NetOutcome outcome_of(const TaskResult& r) {
 /// Reclassifies the done networks in chunks: `read(i)` gives task i's full
 /// result (called serially: HDF5 is not thread-safe), the classifier runs on
 /// `threads` threads.
+/// --reclassify has nothing to recompute for a toy campaign.
+void refuse_toy_reclassify(const AnalysisInput& in, const std::string& where) {
+  if (in.campaign.base.toy.enabled())
+    throw ConfigError(fmt::format(
+        "{}: --reclassify: family {} is a toy model (SPEC §4) with no network dynamics to classify "
+        "(its tasks record only whether gradient descent learned)",
+        where, in.campaign.family));
+}
+
 template <class Read>
 void reclassify(AnalysisInput& in, const LoadOptions& opt, Read&& read) {
   constexpr std::size_t kChunk = 256;
@@ -105,6 +116,7 @@ void load_from_journals(AnalysisInput& in, const RunPaths& p, const RunCampaign&
     in.notes.push_back(fmt::format("{} journal file(s) end in a torn record (not committed; ignored)",
                                    idx.torn));
   if (opt.reclassify) {
+    refuse_toy_reclassify(in, p.campaign());
     reclassify(in, opt, [&](std::size_t i) {
       return read_result(where[i].second, in.campaign.tasks[i].key);
     });
@@ -140,6 +152,7 @@ void load_from_h5(AnalysisInput& in, const CampaignFileReader& f, const LoadOpti
     o.psd_ratio = cols.psd_ratio[k];
   }
   if (opt.reclassify) {
+    refuse_toy_reclassify(in, f.path());
     if (in.campaign.output.record_every != 1)
       throw ConfigError(fmt::format(
           "{}: --reclassify needs every-epoch curves, but output.record_every is {}; use "
@@ -456,6 +469,112 @@ void nomem_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisRepo
 
 bool is_toy(const std::string& family) { return family.rfind("toy-", 0) == 0; }
 
+/// Toy families (SPEC §4.3): α_max per (delay, seed) from the learned grid,
+/// refined by bisection on the model between the last learning and the first
+/// failing grid α; exponent of α_max ∝ T^-β with the seed-paired bootstrap
+/// (seeds = jittered r0).
+void toy_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisReport& r) {
+  const Campaign& c = in.campaign;
+  const int ax = axis_pos(c, "lr"), ad = axis_pos(c, "delay");
+  if (ax < 0 || ad < 0) {
+    ExponentReport e;
+    e.name = "alpha_max";
+    e.label = "β (α_max ∝ T^-β)";
+    e.fit.reason = "the grid does not sweep both lr (α) and delay";
+    r.exponents.push_back(std::move(e));
+    return;
+  }
+  // Groups over (delay, α) like the other families; the table's "lrs" axis is
+  // the delay here so that make_groups' (x, y) = (delay, α).
+  const auto groups = make_groups(in, ad, ax, [](const NetOutcome& o) {
+    return static_cast<std::int8_t>(o.learned ? 1 : 0);
+  });
+  const std::vector<double>& alphas_file = c.axes[static_cast<std::size_t>(ax)].values;
+  std::vector<std::size_t> order(alphas_file.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return alphas_file[a] < alphas_file[b]; });
+  const std::size_t S = c.seeds.size();
+
+  std::vector<std::size_t> other_axes;
+  for (std::size_t a = 0; a < c.axes.size(); ++a) {
+    if (static_cast<int>(a) != ax && static_cast<int>(a) != ad) other_axes.push_back(a);
+  }
+  for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+    const Group& g = groups[gi];
+    ToyGrid grid;
+    grid.delays = g.table.lrs;
+    grid.n_seeds = S;
+    for (const std::size_t k : order) grid.alphas.push_back(alphas_file[k]);
+    const std::size_t D = grid.delays.size(), A = grid.alphas.size();
+    grid.learned.assign(D * A * S, std::int8_t{-1});
+    for (std::size_t id = 0; id < D; ++id)
+      for (std::size_t ia = 0; ia < A; ++ia)
+        for (std::size_t s = 0; s < S; ++s)
+          grid.learned[(id * A + ia) * S + s] = g.table.codes[(id * A + order[ia]) * S + s];
+
+    // A task of each (delay, seed) of this group: its spec, at another α, is
+    // the predicate of the refinement.
+    std::vector<const TaskSpec*> spec_of(D * S, nullptr);
+    for (const CampaignTask& t : c.tasks) {
+      std::size_t g_of = 0;
+      for (const std::size_t a : other_axes)
+        g_of = g_of * c.axes[a].values.size() + static_cast<std::size_t>(t.axis_index[a]);
+      if (g_of != gi) continue;
+      const auto id = static_cast<std::size_t>(t.axis_index[static_cast<std::size_t>(ad)]);
+      spec_of[id * S + static_cast<std::size_t>(t.axis_index.back())] = &t.spec;
+    }
+    const ToyLearns learns = [&spec_of, S](std::size_t id, std::size_t s, double alpha) {
+      const TaskSpec* spec = spec_of[id * S + s];
+      return spec != nullptr && toy_task_learns(*spec, alpha);
+    };
+    AlphaMaxOptions aopt;
+    aopt.rel_tol = opt.toy_rel_tol;
+    const std::vector<ToyAlphaMaxCell> cells =
+        toy_alpha_max_grid(grid, opt.toy_refine ? learns : ToyLearns{}, aopt);
+
+    ExponentReport e;
+    e.name = "alpha_max" + g.suffix;
+    e.label = "β (α_max ∝ T^-β)" + g.suffix;
+    e.t_name = "delay T";
+    e.lr_name = "α_max";
+    std::vector<std::size_t> all_seeds(S);
+    std::iota(all_seeds.begin(), all_seeds.end(), std::size_t{0});
+    e.fit = toy_exponent(grid, cells, all_seeds);
+    for (std::size_t id = 0; id < D; ++id) {
+      BoundaryRow row;
+      row.fit = e.name;
+      row.x_name = "delay";
+      row.x = grid.delays[id];
+      double log_sum = 0.0;
+      std::size_t ok = 0;
+      std::map<std::string, int> why;
+      for (std::size_t s = 0; s < S; ++s) {
+        const ToyAlphaMaxCell& cell = cells[id * S + s];
+        if (cell.status == ToyCellStatus::ok) {
+          log_sum += std::log(cell.alpha);
+          ++ok;
+        } else {
+          ++why[to_string(cell.status)];
+        }
+      }
+      if (ok > 0) {
+        row.status = FitStatus::ok;
+        row.threshold = std::exp(log_sum / static_cast<double>(ok));
+        row.used = true;
+      } else {
+        row.status = FitStatus::failed;
+        ++e.failed;
+      }
+      std::vector<std::string> parts;
+      for (const auto& [k, n] : why) parts.push_back(fmt::format("{} seed(s) {}", n, k));
+      row.reason = fmt::format("{}", fmt::join(parts, ", "));
+      r.boundaries.push_back(std::move(row));
+    }
+    e.boot = bootstrap_exponent(S, toy_exponent_statistic(grid, cells), e.fit, opt.boot, opt.threads);
+    r.exponents.push_back(std::move(e));
+  }
+}
+
 }  // namespace
 
 AnalysisReport analyze(const AnalysisInput& in, const AnalyzeOptions& opt) {
@@ -510,7 +629,7 @@ AnalysisReport analyze(const AnalysisInput& in, const AnalyzeOptions& opt) {
   }
 
   if (r.toy) {
-    // The toy families' α_max exponent is added by the toy analysis.
+    toy_fits(in, opt, r);
   } else if (c.base.task.kind == TaskKind::no_memory) {
     nomem_fits(in, opt, r);
   } else {
@@ -609,7 +728,9 @@ std::string summary_json(const AnalysisInput& in, const AnalysisReport& r) {
                     {"level", r.options.boot.level}};
   j["fit_options"] = {{"lc_lrs", r.options.lc_lrs},
                       {"sp_lrs", r.options.sp_lrs},
-                      {"skip_below", r.options.skip_below}};
+                      {"skip_below", r.options.skip_below},
+                      {"toy_refine", r.options.toy_refine},
+                      {"toy_rel_tol", r.options.toy_rel_tol}};
   J ex = J::object();
   for (const ExponentReport& e : r.exponents) {
     J x;

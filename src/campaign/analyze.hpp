@@ -63,6 +63,8 @@ struct AnalyzeOptions {
   std::size_t lc_lrs = 0;   ///< β_LC: the N largest lrs (0 = all; reference)
   std::size_t sp_lrs = 25;  ///< β_SP: the N largest lrs (reference: 25; 0 = all)
   double skip_below = 0.1;  ///< skip rule of SPEC §3.7
+  bool toy_refine = true;     ///< toys: bisect α_max between grid values on the model
+  double toy_rel_tol = 1e-5;  ///< toys: relative width of the refined bracket
 };
 
 /// Counts of one grid cell (every axis but the seed).
