@@ -7,16 +7,21 @@ Run `memphase analyze DIR` first (it writes DIR/analysis/). Renders, each as
 PNG and PDF:
 
   phase_diagram     three-colour map per (lr, delay) cell: red = fail + unstable,
-                    green = LC, blue = SP fraction (toys: fraction learned)
+                    green = LC, blue = SP fraction, with a colour triangle as key
+                    (toys and no-memory: fraction learned; lr against the
+                    family's second axis; one panel per value of further axes)
   scaling           log-log boundary points, OLS fit line, bootstrap band,
                     exponent with its 95 % CI in the legend (one panel per exponent)
-  curves_by_class   mean ± SD of loss and accuracy against epoch, per class
+  curves_by_class   loss (geometric mean ×/÷ SD) and accuracy (mean ± SD)
+                    against epoch, per class (no-memory: learned / not)
   psd_hist          histogram of the PSD ratio rho of learned networks (LC / SP)
   free_run          free-run read-out and top-2 PC trajectories of one LC and
-                    one SP network, simulated from the stored final weights
+                    one SP network, simulated noise-free in numpy from the
+                    stored final weights (SPEC §2, §3.5)
 
 A figure whose input is missing (no campaign.h5, a toy family without
-weights or curves, no LC network, ...) is skipped with a warning. Exit code:
+weights or curves, no learned network, ...) is skipped with a warning (no LC or
+no SP network: the free_run panel says so). Exit code:
 0 if the phase diagram and the scaling plot were rendered, 1 otherwise, 2 if
 DIR/analysis/summary.json does not exist.
 
@@ -34,6 +39,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
 CLASS_NAMES = {0: "fail", 1: "LC", 2: "SP", 3: "unstable"}
 CLASS_COLOURS = {0: "tab:red", 1: "tab:green", 2: "tab:blue", 3: "tab:orange"}
@@ -60,67 +66,135 @@ def num(v):
 
 
 # ------------------------------------------------------------------ phase diagram
+def colour_triangle(ax):
+    """The colour key of the three-colour map: every mixture of the fail + unstable
+    (red), LC (green) and SP (blue) fractions, on a triangle."""
+    n = 200
+    xs, ys = np.meshgrid(np.linspace(0, 1, n), np.linspace(0, math.sqrt(3) / 2, n))
+    # vertices: fail (0, 0), LC (1, 0), SP (1/2, sqrt(3)/2); barycentric weights
+    w_sp = ys / (math.sqrt(3) / 2)
+    w_lc = xs - 0.5 * w_sp
+    w_fail = 1 - w_lc - w_sp
+    rgba = np.stack([w_fail, w_lc, w_sp, np.ones_like(xs)], axis=-1)
+    outside = (w_fail < 0) | (w_lc < 0) | (w_sp < 0)
+    rgba[outside] = (1, 1, 1, 0)
+    ax.imshow(np.clip(rgba, 0, 1), origin="lower", extent=(0, 1, 0, math.sqrt(3) / 2))
+    ax.text(0, -0.04, "fail +\nunstable", ha="center", va="top", fontsize=7)
+    ax.text(1, -0.04, "LC", ha="center", va="top", fontsize=7)
+    ax.text(0.5, math.sqrt(3) / 2 + 0.03, "SP", ha="center", va="bottom", fontsize=7)
+    ax.set_xlim(-0.2, 1.2)
+    ax.set_ylim(-0.25, 1.0)
+    ax.set_axis_off()
+    ax.set_title("colour = class fractions", fontsize=7)
+
+
 def phase_diagram(summary, adir, out, formats):
     path = os.path.join(adir, "phase_diagram.csv")
     if not os.path.exists(path):
         warn(f"{path} is missing: no phase diagram")
         return False
-    rows = list(csv.DictReader(open(path)))
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
     axes = list(summary["axes"].keys())
-    toy = summary["campaign"]["family"].startswith("toy-")
+    family = summary["campaign"]["family"]
+    # toys and the no-memory task have one outcome only: learned or not
+    learned_map = family.startswith("toy-") or family == "no-memory"
     if len(axes) < 2:
         warn(f"the grid has {len(axes)} axis: a phase diagram needs two")
         return False
-    # y = lr (log), x = the other swept axis (delay, response); other axes: first value
+    # y = lr (log-spaced values, one row each), x = the other swept axis
+    # (delay, response); every combination of further axes gets its own panel
     y_axis = "lr" if "lr" in axes else axes[0]
     x_axis = next(a for a in axes if a != y_axis)
-    fixed = {a: summary["axes"][a][0] for a in axes if a not in (x_axis, y_axis)}
-    xs = sorted(set(summary["axes"][x_axis]))
-    ys = sorted(set(summary["axes"][y_axis]))
-    img = np.full((len(ys), len(xs), 3), np.nan)
-    done = np.zeros((len(ys), len(xs)), dtype=int)
-    seeds = np.zeros((len(ys), len(xs)), dtype=int)
-    for r in rows:
-        if any(abs(num(r[a]) - v) > 1e-12 * max(1.0, abs(v)) for a, v in fixed.items()):
-            continue
-        i, j = ys.index(num(r[y_axis])), xs.index(num(r[x_axis]))
-        done[i, j], seeds[i, j] = int(r["done"]), int(r["seeds"])
-        if done[i, j] == 0:
-            continue
-        if toy:
-            fl = num(r["frac_learned"])
-            img[i, j] = (1 - fl, fl, 0.0)
-        else:
-            img[i, j] = (num(r["frac_fail"]) + num(r["frac_unstable"]), num(r["frac_lc"]), num(r["frac_sp"]))
-    fig, ax = plt.subplots(figsize=(7, 5))
-    shown = np.where(np.isnan(img), 0.85, img)  # grey where nothing is done
-    ax.imshow(shown, origin="lower", aspect="auto", interpolation="nearest")
-    ax.set_xticks(range(len(xs)))
-    ax.set_xticklabels([f"{v:g}" for v in xs], rotation=90 if len(xs) > 12 else 0, fontsize=7)
-    ax.set_yticks(range(len(ys)))
-    ax.set_yticklabels([f"{v:.3g}" for v in ys], fontsize=7)
-    ax.set_xlabel(f"{x_axis} (ms)" if x_axis in ("delay", "response") else x_axis)
-    ax.set_ylabel(y_axis + (" (α)" if toy else ""))
-    partial = (done < seeds).any()
-    for i in range(len(ys)):
-        for j in range(len(xs)):
+    others = [a for a in axes if a not in (x_axis, y_axis)]
+    combos = [()]
+    for a in others:
+        combos = [c + (v,) for c in combos for v in sorted(set(summary["axes"][a]))]
+    if len(combos) > 16:
+        warn(f"{len(combos)} combinations of {', '.join(others)}: the phase diagram shows the first 16")
+        combos = combos[:16]
+    xs = sorted(set(float(v) for v in summary["axes"][x_axis]))
+    ys = sorted(set(float(v) for v in summary["axes"][y_axis]))
+
+    def close(a, b):
+        return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))  # relative: toy α is ~1e-15
+
+    def index(vals, v):
+        for i, w in enumerate(vals):
+            if close(w, v):
+                return i
+        return None
+
+    ncol = min(len(combos), 4)
+    nrow = math.ceil(len(combos) / ncol)
+    fig = plt.figure(figsize=(5.2 * ncol + 1.8, 4.3 * nrow))
+    gs = fig.add_gridspec(nrow, ncol + 1, width_ratios=[5.2] * ncol + [1.8])
+    partial_any = False
+    for p, combo in enumerate(combos):
+        ax = fig.add_subplot(gs[p // ncol, p % ncol])
+        img = np.full((len(ys), len(xs), 3), np.nan)
+        done = np.zeros((len(ys), len(xs)), dtype=int)
+        seeds = np.zeros((len(ys), len(xs)), dtype=int)
+        for r in rows:
+            if not all(close(num(r[a]), v) for a, v in zip(others, combo)):
+                continue
+            i, j = index(ys, num(r[y_axis])), index(xs, num(r[x_axis]))
+            if i is None or j is None:
+                continue
+            done[i, j], seeds[i, j] = int(r["done"]), int(r["seeds"])
             if done[i, j] == 0:
-                ax.text(j, i, "none", ha="center", va="center", fontsize=6, color="k")
-            elif partial and done[i, j] < seeds[i, j]:
-                ax.text(j, i, f"{done[i, j]}/{seeds[i, j]}", ha="center", va="center", fontsize=6, color="w")
+                continue
+            if learned_map:
+                fl = num(r["frac_learned"])
+                img[i, j] = (1 - fl, fl, 0.0)
+            else:
+                img[i, j] = (num(r["frac_fail"]) + num(r["frac_unstable"]), num(r["frac_lc"]),
+                             num(r["frac_sp"]))
+        shown = np.where(np.isnan(img), 0.85, np.clip(img, 0, 1))  # grey where nothing is done
+        ax.imshow(shown, origin="lower", aspect="auto", interpolation="nearest")
+        # At most ~24 labels per axis (a toy's α axis has 64 values).
+        xstep, ystep = max(1, -(-len(xs) // 24)), max(1, -(-len(ys) // 24))
+        ax.set_xticks(range(0, len(xs), xstep))
+        ax.set_xticklabels([f"{v:g}" for v in xs[::xstep]], rotation=90 if len(xs) > 12 else 0, fontsize=7)
+        ax.set_yticks(range(0, len(ys), ystep))
+        ax.set_yticklabels([f"{v:.3g}" for v in ys[::ystep]], fontsize=7)
+        toy = family.startswith("toy-")
+        ax.set_xlabel(f"{x_axis} T" if toy else f"{x_axis} (ms)" if x_axis in ("delay", "response") else x_axis)
+        ax.set_ylabel("lr = α (log-spaced grid)" if family.startswith("toy-") else f"{y_axis} (log-spaced grid)")
+        partial = (done < seeds).any()
+        partial_any |= bool(partial)
+        small = 6 if len(xs) * len(ys) < 200 else 4
+        for i in range(len(ys)):
+            for j in range(len(xs)):
+                if done[i, j] == 0:
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                                           edgecolor="0.55", lw=0))
+                    ax.text(j, i, f"0/{seeds[i, j]}", ha="center", va="center", fontsize=small, color="k")
+                elif partial and done[i, j] < seeds[i, j]:
+                    ax.text(j, i, f"{done[i, j]}/{seeds[i, j]}", ha="center", va="center",
+                            fontsize=small, color="w")
+        if combo:
+            ax.set_title(", ".join(f"{a} = {v:g}" for a, v in zip(others, combo)), fontsize=9)
     c = summary["counts"]
-    title = f"{summary['campaign']['name']} ({summary['campaign']['family']}): {c['done']}/{c['tasks']} networks"
-    if fixed:
-        title += " at " + ", ".join(f"{a}={v:g}" for a, v in fixed.items())
-    ax.set_title(title, fontsize=9)
-    from matplotlib.patches import Patch
-    if toy:
-        handles = [Patch(color=(0, 1, 0), label="learned"), Patch(color=(1, 0, 0), label="not learned")]
+    title = f"{summary['campaign']['name']} ({family}): {c['done']}/{c['tasks']} networks done"
+    if learned_map:
+        title += "; colour = fraction learned"
+    if partial_any:
+        title += "; done/seeds in incomplete cells"
+    fig.suptitle(title, fontsize=10)
+    key = fig.add_subplot(gs[0, ncol])
+    if learned_map:
+        handles = [Patch(color=(0, 1, 0), label="all learned"), Patch(color=(0.5, 0.5, 0), label="half"),
+                   Patch(color=(1, 0, 0), label="none learned"),
+                   Patch(facecolor=(0.85, 0.85, 0.85), hatch="///", edgecolor="0.55", label="no network done")]
+        key.legend(handles=handles, loc="upper left", fontsize=7, title="colour = fraction", title_fontsize=7)
+        key.set_axis_off()
     else:
-        handles = [Patch(color=(1, 0, 0), label="fail + unstable"), Patch(color=(0, 1, 0), label="LC"),
-                   Patch(color=(0, 0, 1), label="SP"), Patch(color=(0.85, 0.85, 0.85), label="no network done")]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
-              title="colour = fraction", title_fontsize=8)
+        colour_triangle(key)
+        key.legend(handles=[Patch(facecolor=(0.85, 0.85, 0.85), hatch="///", edgecolor="0.55",
+                                  label="no network done")], loc="upper center", bbox_to_anchor=(0.5, -0.02),
+                   fontsize=7)
+    fig.tight_layout()
     return save(fig, out, "phase_diagram", formats)
 
 
@@ -145,8 +219,16 @@ def scaling(summary, out, formats):
             t = np.array([p["t"] for p in pts])
             lr = np.array([p["lr"] for p in pts])
             ax.loglog(t, lr, "o", color="k", ms=4, label=f"boundaries ({len(pts)})")
-        if not e.get("ok"):
-            ax.text(0.5, 0.5, "not fitted:\n" + (e.get("reason") or "?"), transform=ax.transAxes,
+        notes = []
+        if e.get("skipped"):
+            notes.append(f"{len(e['skipped'])} {e.get('lr_name') or 'lr'} skipped (max fraction too small)")
+        if e.get("failed"):
+            notes.append(f"{len(e['failed'])} boundary fit(s) failed")
+        if notes:
+            ax.text(0.02, 0.02, "; ".join(notes), transform=ax.transAxes, ha="left", va="bottom", fontsize=7,
+                    color="0.3")
+        if not e.get("ok") or e.get("estimate") is None or e.get("intercept") is None:
+            ax.text(0.5, 0.5, "not fitted:\n" + (e.get("reason") or "no estimate"), transform=ax.transAxes,
                     ha="center", va="center", fontsize=8, wrap=True)
             if pts:
                 ax.legend(fontsize=8)
@@ -167,10 +249,15 @@ def scaling(summary, out, formats):
         est, c0 = e["estimate"], e["intercept"]
         ci = ""
         if e.get("ci_lo") is not None and e.get("ci_hi") is not None:
-            ci = f" [{e['ci_lo']:.2f}, {e['ci_hi']:.2f}]"
+            ci = f" [{e['ci_lo']:.2f}, {e['ci_hi']:.2f}] ({100 * level:g} % CI)"
         r2 = f", R² {e['r2']:.2f}" if e.get("r2") is not None else ""
         ax.loglog(line_t, np.exp(c0) * line_t ** (-est), "-", color="tab:blue",
                   label=f"{e.get('label') or name} = {est:.2f}{ci}{r2}")
+        if e.get("boot_failed"):
+            ax.plot([], [], " ", label=f"{e['boot_failed']} of {e.get('resamples', '?')} bootstrap resamples "
+                                       "not fitted (CI over the rest)")
+        if e.get("networks") is not None:
+            ax.plot([], [], " ", label=f"{e.get('n_points', len(pts))} points, {e['networks']} networks")
         ax.legend(fontsize=7)
     for k in range(n, rows * cols):
         axes[k // cols][k % cols].axis("off")
@@ -181,45 +268,60 @@ def scaling(summary, out, formats):
 
 
 # ------------------------------------------------------------------ campaign.h5 figures
-def curves_by_class(f, out, formats):
+def curves_by_class(f, out, formats, chunk=1 << 23):
     if "curves" not in f or f["curves/loss"].shape[0] == 0:
         warn("campaign.h5 has no curves: no curves_by_class")
         return False
     off = f["curves/offset"][:]
     done = f["tasks/done"][:]
-    cls = f["tasks/class"][:]
-    epoch, loss, acc = f["curves/epoch"][:], f["curves/loss"][:], f["curves/accuracy"][:]
+    cls = f["tasks/class"][:].astype(int)
+    names, colours = CLASS_NAMES, CLASS_COLOURS
+    if attr_str(f, "family") == "no-memory":
+        # every no-memory network has class 0: its one outcome is "learned" (SPEC §3.6)
+        cls = np.where(f["tasks/learned"][:] == 1, 1, 0)
+        names = {0: "not learned", 1: "learned"}
+        colours = {0: "tab:red", 1: "tab:green"}
+    n_points = int(off[-1])
+    # Rows differ in their epoch counts: points are aligned by epoch value and
+    # averaged over the rows of a class that have that epoch. Sums per (class,
+    # epoch), read in chunks of points (a paper campaign has ~1e8 points).
+    n_ep = int(f["curves/epoch"][:].max()) + 1 if n_points else 0
+    sums = np.zeros((len(CLASS_NAMES), 5, n_ep))
+    for lo in range(0, n_points, chunk):
+        hi = min(lo + chunk, n_points)
+        row = np.searchsorted(off, np.arange(lo, hi), side="right") - 1
+        ep = f["curves/epoch"][lo:hi]
+        loss = f["curves/loss"][lo:hi].astype(float)
+        acc = f["curves/accuracy"][lo:hi].astype(float)
+        c = np.where(done[row] == 1, cls[row], -1)
+        # loss spans decades: statistics of ln loss (geometric mean and SD)
+        ok = (c >= 0) & np.isfinite(loss) & (loss > 0) & np.isfinite(acc)
+        ll = np.log(np.where(ok, loss, 1.0))
+        for k in names:
+            m = ok & (c == k)
+            if not m.any():
+                continue
+            e = ep[m]
+            for q, w in enumerate((None, ll[m], ll[m] ** 2, acc[m], acc[m] ** 2)):
+                sums[k, q] += np.bincount(e, weights=w, minlength=n_ep)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
     any_class = False
-    for c, name in CLASS_NAMES.items():
-        rows = np.flatnonzero((done == 1) & (cls == c))
-        if rows.size == 0:
+    for c, name in names.items():
+        n_rows = int(np.count_nonzero((done == 1) & (cls == c)))
+        have = np.flatnonzero(sums[c, 0] > 0) if n_ep else np.array([], dtype=int)
+        if n_rows == 0 or have.size == 0:
             continue
         any_class = True
-        sums = {}
-        for k in rows:
-            a, b = off[k], off[k + 1]
-            for e, l, ac in zip(epoch[a:b], loss[a:b], acc[a:b]):
-                s = sums.setdefault(int(e), [0, 0.0, 0.0, 0.0, 0.0])
-                if np.isfinite(l) and l > 0 and np.isfinite(ac):
-                    ll = math.log(l)  # loss spans decades: statistics of ln loss
-                    s[0] += 1
-                    s[1] += ll
-                    s[2] += ll * ll
-                    s[3] += ac
-                    s[4] += ac * ac
-        es = np.array(sorted(e for e in sums if sums[e][0] > 0))
-        if es.size == 0:
-            continue
-        n = np.array([sums[e][0] for e in es], dtype=float)
-        ml = np.array([sums[e][1] for e in es]) / n
-        sl = np.sqrt(np.maximum(np.array([sums[e][2] for e in es]) / n - ml ** 2, 0))
-        ma = np.array([sums[e][3] for e in es]) / n
-        sa = np.sqrt(np.maximum(np.array([sums[e][4] for e in es]) / n - ma ** 2, 0))
-        col = CLASS_COLOURS[c]
-        a1.plot(es, np.exp(ml), color=col, label=f"{name} ({rows.size})")
+        es = have
+        n, s1, s2, s3, s4 = (sums[c, q, have] for q in range(5))
+        ml = s1 / n
+        sl = np.sqrt(np.maximum(s2 / n - ml ** 2, 0))
+        ma = s3 / n
+        sa = np.sqrt(np.maximum(s4 / n - ma ** 2, 0))
+        col = colours[c]
+        a1.plot(es, np.exp(ml), color=col, label=f"{name} ({n_rows})")
         a1.fill_between(es, np.exp(ml - sl), np.exp(ml + sl), color=col, alpha=0.2, lw=0)
-        a2.plot(es, ma, color=col, label=f"{name} ({rows.size})")
+        a2.plot(es, ma, color=col, label=f"{name} ({n_rows})")
         a2.fill_between(es, ma - sa, ma + sa, color=col, alpha=0.2, lw=0)
     if not any_class:
         warn("no done network: no curves_by_class")
@@ -245,7 +347,7 @@ def psd_hist(f, out, formats):
         warn("no learned network has a PSD ratio: no psd_hist")
         return False
     lo = max(rho[ok].min(), 1e-12)
-    bins = np.geomspace(lo / 1.5, 1.0, 40)
+    bins = np.geomspace(lo / 1.5, max(1.0, float(rho[ok].max())) * 1.01, 40)
     fig, ax = plt.subplots(figsize=(6, 4))
     for c in (1, 2):
         sel = ok & (cls == c)
@@ -260,6 +362,11 @@ def psd_hist(f, out, formats):
     return save(fig, out, "psd_hist", formats)
 
 
+def attr_str(f, name):
+    v = f.attrs.get(name, "")
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
 def flat_config(text):
     cfg = {}
     for line in text.splitlines():
@@ -269,9 +376,10 @@ def flat_config(text):
     return cfg
 
 
-def simulate(f, k, cfg, steps_factor=9, seed=0):
+def simulate(f, k, cfg, steps_factor=9, seed=0, noise=False):
     """Free run of SPEC §3.5 from the final weights of row k: trial type 0
-    (cue [0, 1]) for the cue steps, then zero input, 9 T steps, noise on."""
+    (cue [0, 1]) for the cue steps, then zero input, for 9 T steps, from
+    r_0 = tanh(init_state_sigma g). Noise-free unless `noise`."""
     n = int(f["grid/n"][k])
     g = "weights/final/"
     W_in = f[g + "W_in"][k][:n, :2].astype(float)
@@ -279,7 +387,7 @@ def simulate(f, k, cfg, steps_factor=9, seed=0):
     W_out = f[g + "W_out"][k][:, :n].astype(float)
     b_in, b_rec, b_out = f[g + "b_in"][k][:n], f[g + "b_rec"][k][:n], f[g + "b_out"][k]
     dt, tau = float(cfg.get("model.dt", 5)), float(f["grid/tau"][k])
-    sigma = float(f["grid/noise_sigma"][k])
+    sigma = float(f["grid/noise_sigma"][k]) if noise else 0.0
     alpha = dt / tau
     cue = int(math.floor(float(cfg.get("task.cue", 30)) / dt))
     T = cue + int(math.floor(float(f["grid/delay"][k]) / dt)) + int(math.floor(float(f["grid/response"][k]) / dt)) \
@@ -287,7 +395,8 @@ def simulate(f, k, cfg, steps_factor=9, seed=0):
     steps = steps_factor * T
     rng = np.random.default_rng(seed)
     r = np.tanh(float(cfg.get("model.init_state_sigma", 0.1)) * rng.standard_normal(n))
-    linear = cfg.get("model.readout", "sigmoid") == "linear"
+    family = cfg.get("family", "")
+    linear = cfg.get("model.readout", "linear" if family == "no-memory" else "sigmoid") == "linear"
     R, O = np.empty((steps, n)), np.empty((steps, 2))
     for t in range(steps):
         o = W_out @ r + b_out
@@ -303,7 +412,10 @@ def free_run(f, out, formats):
     if "weights/final" not in f:
         warn("campaign.h5 has no final weights: no free_run")
         return False
-    cfg = flat_config(f.attrs["config_yaml"])
+    if attr_str(f, "family") == "no-memory":
+        warn("the no-memory family has no LC or SP networks (SPEC §3.6): no free_run")
+        return False
+    cfg = flat_config(attr_str(f, "config_yaml"))
     done, cls = f["tasks/done"][:], f["tasks/class"][:]
     rho = f["tasks/psd_ratio"][:]
     picks = []
@@ -319,7 +431,7 @@ def free_run(f, out, formats):
         a_out, a_pc = axes[0][col], axes[1][col]
         if k is None:
             for a in (a_out, a_pc):
-                a.text(0.5, 0.5, f"no {CLASS_NAMES[c]} network in this campaign", ha="center", va="center",
+                a.text(0.5, 0.5, f"no {CLASS_NAMES[c]} network among the done ones", ha="center", va="center",
                        transform=a.transAxes)
                 a.set_axis_off()
             continue
@@ -345,7 +457,8 @@ def free_run(f, out, formats):
         a_pc.set_ylabel("PC 2")
         a_pc.set_title("free-run rates, top-2 principal components", fontsize=9)
         a_pc.legend(fontsize=7)
-    fig.suptitle("free runs of trial type 0 for 9 T steps from the final weights (SPEC §3.5)", fontsize=10)
+    fig.suptitle("free runs of trial type 0 for 9 T steps from the final weights (SPEC §3.5, noise-free; "
+                 "ρ as stored by the classifier)", fontsize=10)
     fig.tight_layout()
     return save(fig, out, "free_run", formats)
 

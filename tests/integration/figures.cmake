@@ -4,7 +4,8 @@ set(_fig ${PROJECT_SOURCE_DIR}/analysis/figures.py)
 add_test(NAME integration.figures_smoke
          COMMAND ${_py} ${CMAKE_CURRENT_SOURCE_DIR}/figures_smoke.py --memphase ${_bin} --figures ${_fig}
                  --dir ${_w}/figures-tiny --run ${PROJECT_SOURCE_DIR}/tests/data/tiny.yaml
-                 --mpiexec ${MPIEXEC_EXECUTABLE} "--preflags=${MPIEXEC_PREFLAGS}")
+                 --mpiexec ${MPIEXEC_EXECUTABLE} "--numproc-flag=${MPIEXEC_NUMPROC_FLAG}"
+                 "--preflags=${MPIEXEC_PREFLAGS}")
 set_tests_properties(integration.figures_smoke PROPERTIES LABELS integration PROCESSORS 2 TIMEOUT 600)
 add_test(NAME integration.quick_analysis_and_figures
          COMMAND ${_py} ${CMAKE_CURRENT_SOURCE_DIR}/figures_smoke.py --memphase ${_bin} --figures ${_fig}
