@@ -314,6 +314,15 @@ ExponentFit to_exponent(const ScalingFit& sf) {
   return e;
 }
 
+/// An exponent that cannot be fitted because the grid lacks one of its axes.
+void report_not_swept(AnalysisReport& r, std::string name, std::string label, std::string reason) {
+  ExponentReport e;
+  e.name = std::move(name);
+  e.label = std::move(label);
+  e.fit.reason = std::move(reason);
+  r.exponents.push_back(std::move(e));
+}
+
 void beta_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisReport& r) {
   const Campaign& c = in.campaign;
   const int ax = axis_pos(c, "lr"), ay = axis_pos(c, "delay");
@@ -321,11 +330,7 @@ void beta_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisRepor
   for (const Boundary b : {Boundary::lc, Boundary::sp}) {
     const std::string base = b == Boundary::lc ? "beta_LC" : "beta_SP";
     if (ax < 0 || ay < 0) {
-      ExponentReport e;
-      e.name = base;
-      e.label = b == Boundary::lc ? "β_LC" : "β_SP";
-      e.fit.reason = "the grid does not sweep both lr and delay";
-      r.exponents.push_back(std::move(e));
+      report_not_swept(r, base, b == Boundary::lc ? "β_LC" : "β_SP", "the grid does not sweep both lr and delay");
       continue;
     }
     const auto groups = make_groups(in, ax, ay, [](const NetOutcome& o) {
@@ -423,14 +428,8 @@ ExponentFit nomem_fit(const OutcomeTable& t, const CurveFitOptions& copt,
 void nomem_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisReport& r) {
   const Campaign& c = in.campaign;
   const int ax = axis_pos(c, "lr"), ay = axis_pos(c, "response");
-  if (ax < 0 || ay < 0) {
-    ExponentReport e;
-    e.name = "gamma_nomem";
-    e.label = "γ (no memory)";
-    e.fit.reason = "the grid does not sweep both lr and response";
-    r.exponents.push_back(std::move(e));
-    return;
-  }
+  if (ax < 0 || ay < 0)
+    return report_not_swept(r, "gamma_nomem", "γ (no memory)", "the grid does not sweep both lr and response");
   const auto groups = make_groups(in, ax, ay, [](const NetOutcome& o) {
     return static_cast<std::int8_t>(o.learned ? 1 : 0);
   });
@@ -476,14 +475,8 @@ bool is_toy(const std::string& family) { return family.rfind("toy-", 0) == 0; }
 void toy_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisReport& r) {
   const Campaign& c = in.campaign;
   const int ax = axis_pos(c, "lr"), ad = axis_pos(c, "delay");
-  if (ax < 0 || ad < 0) {
-    ExponentReport e;
-    e.name = "alpha_max";
-    e.label = "β (α_max ∝ T^-β)";
-    e.fit.reason = "the grid does not sweep both lr (α) and delay";
-    r.exponents.push_back(std::move(e));
-    return;
-  }
+  if (ax < 0 || ad < 0)
+    return report_not_swept(r, "alpha_max", "β (α_max ∝ T^-β)", "the grid does not sweep both lr (α) and delay");
   // Groups over (delay, α) like the other families; the table's "lrs" axis is
   // the delay here so that make_groups' (x, y) = (delay, α).
   const auto groups = make_groups(in, ad, ax, [](const NetOutcome& o) {
