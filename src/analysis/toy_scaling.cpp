@@ -3,6 +3,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/parallel.hpp"
+
 namespace memphase {
 
 const char* to_string(ToyCellStatus s) {
@@ -60,7 +62,7 @@ bool grid_valid(const ToyGrid& g) {
 }  // namespace
 
 std::vector<ToyAlphaMaxCell> toy_alpha_max_grid(const ToyGrid& grid, const ToyLearns& learns,
-                                                const AlphaMaxOptions& opt) {
+                                                const AlphaMaxOptions& opt, unsigned threads) {
   const std::size_t D = grid.delays.size(), A = grid.alphas.size(), S = grid.n_seeds;
   std::vector<ToyAlphaMaxCell> out(D * S);
   if (!grid_valid(grid)) return out;
@@ -86,28 +88,33 @@ std::vector<ToyAlphaMaxCell> toy_alpha_max_grid(const ToyGrid& grid, const ToyLe
       }
       c.status = ToyCellStatus::ok;
       c.alpha_hi = grid.alphas[a1 + 1];
-      if (learns) refine(c, [&](double alpha) { return learns(d, s, alpha); }, opt);
     }
   }
+  if (!learns) return out;
+  // Refinement: tens of gradient descents per cell, independent cells.
+  parallel_for(out.size(), threads, [&](std::size_t i) {
+    if (out[i].status == ToyCellStatus::ok)
+      refine(out[i], [&](double alpha) { return learns(i / S, i % S, alpha); }, opt);
+  });
   return out;
 }
 
 std::vector<ToyAlphaMaxCell> toy_alpha_max_grid(const ToyGrid& grid, const ToyProblemSource& src,
-                                                const AlphaMaxOptions& opt) {
+                                                const AlphaMaxOptions& opt, unsigned threads) {
   std::vector<ToyAlphaMaxCell> out = toy_alpha_max_grid(grid, ToyLearns{}, opt);
   if (!src.problem) return out;
   const std::size_t S = grid.n_seeds;
-  for (std::size_t i = 0; i < out.size(); ++i) {
+  parallel_for(out.size(), threads, [&](std::size_t i) {
     ToyAlphaMaxCell& c = out[i];
-    if (c.status != ToyCellStatus::ok) continue;
+    if (c.status != ToyCellStatus::ok) return;
     const std::optional<ToyProblem> p = src.problem(i / S, i % S);
-    if (!p) continue;
+    if (!p) return;
     GdOptions gd = src.gd;
     refine(c, [&](double alpha) {
       gd.lr = alpha;
       return toy_learns(*p, gd);
     }, opt);
-  }
+  });
   return out;
 }
 

@@ -62,9 +62,10 @@ using ToyLearns = std::function<bool(std::size_t i_delay, std::size_t seed, doub
 /// empty (grid values only); otherwise ok cells are refined with it. Uses
 /// opt.rel_tol, opt.scan_band, opt.scan_step (not the bracketing fields).
 /// Requires alphas strictly ascending and learned.size() == D·A·S (else every
-/// cell is missing).
+/// cell is missing). The refinement runs on `threads` threads (0 = all
+/// cores; `learns` must be thread-safe); the result does not depend on it.
 std::vector<ToyAlphaMaxCell> toy_alpha_max_grid(const ToyGrid& grid, const ToyLearns& learns,
-                                                const AlphaMaxOptions& opt);
+                                                const AlphaMaxOptions& opt, unsigned threads = 1);
 
 /// Refinement on closed-form toy problems: toy_learns(*problem(i_delay, seed),
 /// gd with lr = α). Cells whose problem is nullopt stay unrefined (grid values).
@@ -76,7 +77,7 @@ struct ToyProblemSource {
   GdOptions gd;  ///< max_steps and settle_steps of the campaign; lr is overwritten
 };
 std::vector<ToyAlphaMaxCell> toy_alpha_max_grid(const ToyGrid& grid, const ToyProblemSource& src,
-                                                const AlphaMaxOptions& opt);
+                                                const AlphaMaxOptions& opt, unsigned threads = 1);
 
 /// Exponent of α_max ∝ T^-β: for each delay, the geometric mean of alpha over
 /// `seeds` (indices into 0..n_seeds-1, repeats allowed, as a bootstrap resample

@@ -87,7 +87,7 @@ void add_analyze_command(CLI::App& app, int& exit_code) {
   c->add_option("--resamples,-B", f->resamples, "bootstrap resamples (SPEC: >= 1000)")->capture_default_str();
   c->add_option("--boot-seed", f->boot_seed, "seed of the bootstrap's resampling RNG")->capture_default_str();
   c->add_option("--level", f->level, "coverage of the percentile intervals")->capture_default_str();
-  c->add_option("--threads,-j", f->threads, "bootstrap / reclassify threads (0 = all cores)")->capture_default_str();
+  c->add_option("--threads,-j", f->threads, "bootstrap / reclassify / toy refinement threads (0 = all cores)")->capture_default_str();
   c->add_flag("--reclassify", f->reclassify,
               "recompute classes and PSD ratios from the final weights with the current classifier");
   c->add_option("--source", f->source, "where to read networks from: auto, h5 (campaign.h5) or journals")

@@ -523,7 +523,7 @@ void toy_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisReport
     AlphaMaxOptions aopt;
     aopt.rel_tol = opt.toy_rel_tol;
     const std::vector<ToyAlphaMaxCell> cells =
-        toy_alpha_max_grid(grid, opt.toy_refine ? learns : ToyLearns{}, aopt);
+        toy_alpha_max_grid(grid, opt.toy_refine ? learns : ToyLearns{}, aopt, opt.threads);
 
     ExponentReport e;
     e.name = "alpha_max" + g.suffix;

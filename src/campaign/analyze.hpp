@@ -59,7 +59,7 @@ AnalysisInput load_analysis_input(const std::string& dir, const LoadOptions& opt
 
 struct AnalyzeOptions {
   BootstrapOptions boot{};
-  unsigned threads = 1;     ///< bootstrap threads (0 = hardware concurrency)
+  unsigned threads = 1;     ///< bootstrap and toy-refinement threads (0 = hardware concurrency)
   std::size_t lc_lrs = 0;   ///< β_LC: the N largest lrs (0 = all; reference)
   std::size_t sp_lrs = 25;  ///< β_SP: the N largest lrs (reference: 25; 0 = all)
   double skip_below = 0.1;  ///< skip rule of SPEC §3.7

@@ -231,13 +231,19 @@ TEST(ToyExponentFit, GhostWithResponseProportionalToDelayGivesFour) {
   const std::vector<double> delays = {10, 30, 100, 300, 1000, 3000};
   const ToyGrid g = run_grid(ToyModel::ghost, 1.0, delays, logspace(-15, -2.5, 51), 3);
   AlphaMaxOptions opt;
-  const auto cells = toy_alpha_max_grid(
-      g,
-      [&](std::size_t d, std::size_t s, double a) {
-        return toy_task_learns(toy_spec(ToyModel::ghost, delays[d], 1.0, s), a);
-      },
-      opt);
+  const ToyLearns learns = [&](std::size_t d, std::size_t s, double a) {
+    return toy_task_learns(toy_spec(ToyModel::ghost, delays[d], 1.0, s), a);
+  };
+  const auto cells = toy_alpha_max_grid(g, learns, opt);
   for (const auto& c : cells) ASSERT_EQ(c.status, ToyCellStatus::ok);
+  // The refinement on 3 threads gives exactly the serial result.
+  const auto threaded = toy_alpha_max_grid(g, learns, opt, 3);
+  ASSERT_EQ(threaded.size(), cells.size());
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    EXPECT_EQ(threaded[i].alpha, cells[i].alpha) << "cell " << i;
+    EXPECT_EQ(threaded[i].alpha_hi, cells[i].alpha_hi) << "cell " << i;
+    EXPECT_EQ(threaded[i].evaluations, cells[i].evaluations) << "cell " << i;
+  }
   const std::vector<std::size_t> all = {0, 1, 2};
   const ExponentFit f = toy_exponent(g, cells, all);
   ASSERT_TRUE(f.ok) << f.reason;
