@@ -1,0 +1,1 @@
+memphase_unit_test(lyapunov_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/lyapunov_test.cpp DEPS memphase::analysis)
