@@ -7,6 +7,8 @@
 #include <functional>
 
 #include "core/rng.hpp"
+#include "model/rate_rnn.hpp"
+#include "task/trial.hpp"
 
 namespace memphase {
 
@@ -107,5 +109,20 @@ template Vec<double> rate_rnn_spectrum<float>(const Params<float>&, double, cons
                                               const LyapunovOptions&);
 template Vec<double> rate_rnn_spectrum<double>(const Params<double>&, double, const Vec<double>&,
                                                const LyapunovOptions&);
+
+Vec<double> free_run_spectrum(const TaskSpec& spec, const Params<float>& final_params, int k) {
+  const TrialLayout L = make_layout(spec.task, spec.model.dt);
+  ModelConfig m = spec.model;
+  m.noise_sigma = 0.0;
+  m.init_state_sigma = 0.0;
+  Rng unused(spec.train.seed, "lyapunov");  // no draws: noise and r_0 spread are 0
+  const Mat<double> cue = free_run(final_params, m, L.n_cue, /*cue_type=*/0, L.n_cue, unused);
+  const Vec<double> r0 = cue.row(cue.rows() - 1).transpose();
+  LyapunovOptions o;
+  o.steps = 100 * L.steps;
+  o.transient = 20 * L.steps;
+  o.k = std::min(k, static_cast<int>(r0.size()));
+  return rate_rnn_spectrum(final_params, m.alpha(), r0, o);
+}
 
 }  // namespace memphase

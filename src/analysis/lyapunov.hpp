@@ -21,6 +21,7 @@
 #include <functional>
 
 #include "core/params.hpp"
+#include "core/spec.hpp"
 #include "core/types.hpp"
 #include "model/wcrnn.hpp"
 
@@ -59,5 +60,16 @@ Mat<double> rate_rnn_jacobian(const Params<S>& p, double alpha, const Vec<double
 template <class S>
 Vec<double> rate_rnn_spectrum(const Params<S>& p, double alpha, const Vec<double>& r0,
                               const LyapunovOptions& opt);
+
+/// The k largest exponents (per step of dt) of a trained DCDT network's free
+/// run, the dynamics the classifier of SPEC §3.5 looks at: noise-free, from
+/// the state at the end of the cue of trial type 0 (r_0 = 0), then zero
+/// input; transient 20·T and accumulation 100·T steps (T = trial steps; with
+/// 9·T, as long as the classifier's free run, the finite-time error of a zero
+/// exponent is ~1e-3 and a third of the quick campaign's LC networks fell
+/// outside |λ1| <= 1e-3; with 100·T, 4 of 46, all near ρ = 0.5).
+/// Cross-check of the PSD class: an LC network's largest exponent is ≈ 0
+/// (a limit cycle), an SP network's < 0 (a stable point).
+Vec<double> free_run_spectrum(const TaskSpec& spec, const Params<float>& final_params, int k = 2);
 
 }  // namespace memphase

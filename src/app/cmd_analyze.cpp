@@ -21,6 +21,7 @@ struct AnalyzeFlags {
   double level = 0.95;
   unsigned threads = 0;
   bool reclassify = false;
+  bool lyapunov = false;
   std::string source = "auto";
   std::string lc_lrs = "all";
   std::string sp_lrs = "25";
@@ -55,6 +56,7 @@ int run_analyze(const AnalyzeFlags& f) {
               : f.source == "journals" ? AnalysisSource::journals
                                        : AnalysisSource::automatic;
   lo.reclassify = f.reclassify;
+  lo.lyapunov = f.lyapunov;
   lo.threads = f.threads;
   AnalyzeOptions ao;
   ao.boot.resamples = f.resamples;
@@ -71,8 +73,8 @@ int run_analyze(const AnalyzeFlags& f) {
   const std::string out = write_analysis(in, r);
   if (!f.quiet) {
     fmt::print("{}", format_analysis(in, r));
-    fmt::print("  wrote          {}/{{summary.json, phase_diagram.csv, scaling.csv, scaling.md, scaling.tex}}\n",
-               out);
+    fmt::print("  wrote          {}/{{summary.json, phase_diagram.csv, scaling.csv, scaling.md, scaling.tex{}}}\n",
+               out, in.lyapunov ? ", lyapunov.csv" : "");
   }
   return 0;
 }
@@ -87,9 +89,12 @@ void add_analyze_command(CLI::App& app, int& exit_code) {
   c->add_option("--resamples,-B", f->resamples, "bootstrap resamples (SPEC: >= 1000)")->capture_default_str();
   c->add_option("--boot-seed", f->boot_seed, "seed of the bootstrap's resampling RNG")->capture_default_str();
   c->add_option("--level", f->level, "coverage of the percentile intervals")->capture_default_str();
-  c->add_option("--threads,-j", f->threads, "bootstrap / reclassify / toy refinement threads (0 = all cores)")->capture_default_str();
+  c->add_option("--threads,-j", f->threads, "bootstrap / reclassify / lyapunov / toy refinement threads (0 = all cores)")->capture_default_str();
   c->add_flag("--reclassify", f->reclassify,
               "recompute classes and PSD ratios from the final weights with the current classifier");
+  c->add_flag("--lyapunov", f->lyapunov,
+              "largest Lyapunov exponent of every LC/SP network's free run (cross-check of the PSD "
+              "class; writes analysis/lyapunov.csv)");
   c->add_option("--source", f->source, "where to read networks from: auto, h5 (campaign.h5) or journals")
       ->check(CLI::IsMember({"auto", "h5", "journals"}))
       ->capture_default_str();

@@ -11,6 +11,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "analysis/lyapunov.hpp"
 #include "analysis/run_task.hpp"
 #include "analysis/toy_scaling.hpp"
 #include "analysis/toy_task.hpp"
@@ -51,43 +52,56 @@ NetOutcome outcome_of(const TaskResult& r) {
   return o;
 }
 
-/// Reclassifies the done networks in chunks: `read(i)` gives task i's full
-/// result (called serially: HDF5 is not thread-safe), the classifier runs on
-/// `threads` threads.
-/// --reclassify has nothing to recompute for a toy campaign.
-void refuse_toy_reclassify(const AnalysisInput& in, const std::string& where) {
+/// --reclassify and --lyapunov need network dynamics; a toy campaign has none.
+void refuse_toy_rows(const AnalysisInput& in, const std::string& where, const LoadOptions& opt) {
   if (in.campaign.base.toy.enabled())
     throw ConfigError(fmt::format(
-        "{}: --reclassify: family {} is a toy model (SPEC §4) with no network dynamics to classify "
-        "(its tasks record only whether gradient descent learned)",
-        where, in.campaign.family));
+        "{}: {}: family {} is a toy model (SPEC §4) with no network dynamics (its tasks record "
+        "only whether gradient descent learned)",
+        where, opt.reclassify ? "--reclassify" : "--lyapunov", in.campaign.family));
 }
 
+/// The passes over full rows (final weights, curves), in chunks: --reclassify
+/// recomputes every done network's class, then --lyapunov computes the free
+/// run's largest Lyapunov exponent of every LC and SP network. `read(i)` gives
+/// task i's full result (called serially: HDF5 is not thread-safe); the work
+/// runs on `threads` threads.
 template <class Read>
-void reclassify(AnalysisInput& in, const LoadOptions& opt, Read&& read) {
+void full_row_pass(AnalysisInput& in, const LoadOptions& opt, Read&& read) {
+  const auto oscillates_or_holds = [](NetClass c) { return c == NetClass::lc || c == NetClass::sp; };
   constexpr std::size_t kChunk = 256;
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < in.nets.size(); ++i) {
-    if (in.nets[i].done) todo.push_back(i);
+    if (in.nets[i].done && (opt.reclassify || oscillates_or_holds(in.nets[i].net_class))) todo.push_back(i);
   }
   for (std::size_t a = 0; a < todo.size(); a += kChunk) {
     const std::size_t n = std::min(kChunk, todo.size() - a);
     std::vector<TaskResult> rs(n);
     for (std::size_t j = 0; j < n; ++j) rs[j] = read(todo[a + j]);
     std::vector<Classification> cs(n);
+    std::vector<double> lambda1(n, std::numeric_limits<double>::quiet_NaN());
     parallel_for(n, opt.threads, [&](std::size_t j) {
       const TaskSpec& spec = in.campaign.tasks[todo[a + j]].spec;
-      cs[j] = classify_outcome(spec, rs[j].status, rs[j].curves, rs[j].final, opt.classify);
+      NetClass cls = in.nets[todo[a + j]].net_class;
+      if (opt.reclassify) {
+        cs[j] = classify_outcome(spec, rs[j].status, rs[j].curves, rs[j].final, opt.classify);
+        cls = cs[j].net_class;
+      }
+      if (opt.lyapunov && oscillates_or_holds(cls)) lambda1[j] = free_run_spectrum(spec, rs[j].final, 1)(0);
     });
     for (std::size_t j = 0; j < n; ++j) {
       NetOutcome& o = in.nets[todo[a + j]];
-      if (o.net_class != cs[j].net_class || o.learned != cs[j].learned) ++in.reclass_changed;
-      o.net_class = cs[j].net_class;
-      o.learned = cs[j].learned;
-      o.psd_ratio = cs[j].psd_ratio;
+      if (opt.reclassify) {
+        if (o.net_class != cs[j].net_class || o.learned != cs[j].learned) ++in.reclass_changed;
+        o.net_class = cs[j].net_class;
+        o.learned = cs[j].learned;
+        o.psd_ratio = cs[j].psd_ratio;
+      }
+      o.lambda1 = lambda1[j];
     }
   }
-  in.reclassified = true;
+  in.reclassified = opt.reclassify;
+  in.lyapunov = opt.lyapunov;
 }
 
 void load_from_journals(AnalysisInput& in, const RunPaths& p, const RunCampaign& rc,
@@ -115,9 +129,9 @@ void load_from_journals(AnalysisInput& in, const RunPaths& p, const RunCampaign&
   if (idx.torn > 0)
     in.notes.push_back(fmt::format("{} journal file(s) end in a torn record (not committed; ignored)",
                                    idx.torn));
-  if (opt.reclassify) {
-    refuse_toy_reclassify(in, p.campaign());
-    reclassify(in, opt, [&](std::size_t i) {
+  if (opt.reclassify || opt.lyapunov) {
+    refuse_toy_rows(in, p.campaign(), opt);
+    full_row_pass(in, opt, [&](std::size_t i) {
       return read_result(where[i].second, in.campaign.tasks[i].key);
     });
   }
@@ -151,19 +165,19 @@ void load_from_h5(AnalysisInput& in, const CampaignFileReader& f, const LoadOpti
     o.learned = cols.learned[k] != 0;
     o.psd_ratio = cols.psd_ratio[k];
   }
-  if (opt.reclassify) {
-    refuse_toy_reclassify(in, f.path());
-    if (in.campaign.output.record_every != 1)
+  if (opt.reclassify || opt.lyapunov) {
+    refuse_toy_rows(in, f.path(), opt);
+    if (opt.reclassify && in.campaign.output.record_every != 1)
       throw ConfigError(fmt::format(
           "{}: --reclassify needs every-epoch curves, but output.record_every is {}; use "
           "--source journals (the journals keep every epoch)",
           f.path(), in.campaign.output.record_every));
     if (!in.campaign.output.keep_final)
       throw ConfigError(fmt::format(
-          "{}: --reclassify needs the final weights, but output.weights leaves out 'final'; use "
+          "{}: {} needs the final weights, but output.weights leaves out 'final'; use "
           "--source journals",
-          f.path()));
-    reclassify(in, opt, [&](std::size_t i) { return f.row(row_of[i]); });
+          f.path(), opt.reclassify ? "--reclassify" : "--lyapunov"));
+    full_row_pass(in, opt, [&](std::size_t i) { return f.row(row_of[i]); });
   }
 }
 
@@ -666,7 +680,49 @@ std::string short_version(std::string_view v) {
   return std::string(sp == std::string::npos ? v : v.substr(0, sp));
 }
 
+/// --lyapunov, per class (LC, SP): how many networks, the median and range of
+/// λ1, and how many agree with the class (LC: |λ1| <= tol, a cycle; SP:
+/// λ1 < -tol, a stable point).
+struct LyapunovClassSummary {
+  std::size_t n = 0, agree = 0;
+  double median = kNaN, min = kNaN, max = kNaN;
+};
+constexpr double kLyapunovZeroTol = 1e-3;  ///< |λ1| per step counted as 0
+
+LyapunovClassSummary lyapunov_summary(const AnalysisInput& in, NetClass cls) {
+  std::vector<double> v;
+  for (const NetOutcome& o : in.nets)
+    if (o.done && o.net_class == cls && std::isfinite(o.lambda1)) v.push_back(o.lambda1);
+  LyapunovClassSummary s;
+  s.n = v.size();
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  s.min = v.front();
+  s.max = v.back();
+  s.median = quantile_sorted(v, 0.5);
+  for (const double l : v)
+    s.agree += cls == NetClass::lc ? (std::abs(l) <= kLyapunovZeroTol) : (l < -kLyapunovZeroTol);
+  return s;
+}
+
 }  // namespace
+
+std::string lyapunov_csv(const AnalysisInput& in) {
+  const Campaign& c = in.campaign;
+  std::string o;
+  for (const GridAxis& a : c.axes) o += a.name + ",";
+  o += "seed,class,psd_ratio,lambda1\n";
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) {
+    const NetOutcome& n = in.nets[i];
+    if (!n.done || !std::isfinite(n.lambda1)) continue;
+    const CampaignTask& t = c.tasks[i];
+    for (std::size_t a = 0; a < c.axes.size(); ++a)
+      o += csv_num(c.axes[a].values[static_cast<std::size_t>(t.axis_index[a])]) + ",";
+    o += fmt::format("{},{},{},{}\n", c.seeds[static_cast<std::size_t>(t.axis_index.back())],
+                     to_string(n.net_class), csv_num(n.psd_ratio), csv_num(n.lambda1));
+  }
+  return o;
+}
 
 std::string phase_diagram_csv(const AnalysisReport& r) {
   std::string o;
@@ -716,6 +772,16 @@ std::string summary_json(const AnalysisInput& in, const AnalysisReport& r) {
                  {"aborted", r.aborted},   {"learned", r.learned}};
   j["reclassified"] = in.reclassified;
   if (in.reclassified) j["reclassified_changed"] = in.reclass_changed;
+  if (in.lyapunov) {
+    J ly = {{"units", "per step of model.dt, natural log"}, {"zero_tolerance", kLyapunovZeroTol}};
+    for (const NetClass cls : {NetClass::lc, NetClass::sp}) {
+      const LyapunovClassSummary ls = lyapunov_summary(in, cls);
+      ly[std::string(to_string(cls))] = {{"n", ls.n},           {"agree", ls.agree},
+                                         {"median", json_or_null(ls.median)},
+                                         {"min", json_or_null(ls.min)}, {"max", json_or_null(ls.max)}};
+    }
+    j["lyapunov"] = ly;
+  }
   j["bootstrap"] = {{"resamples", r.options.boot.resamples},
                     {"seed", r.options.boot.seed},
                     {"level", r.options.boot.level}};
@@ -852,6 +918,7 @@ std::string write_analysis(const AnalysisInput& in, const AnalysisReport& r) {
   atomic_write(out + "/scaling.csv", scaling_csv(r));
   atomic_write(out + "/scaling.md", scaling_markdown(in, r));
   atomic_write(out + "/scaling.tex", scaling_latex(in, r));
+  if (in.lyapunov) atomic_write(out + "/lyapunov.csv", lyapunov_csv(in));
   // Last: a reader that sees the new summary sees the new tables too.
   atomic_write(out + "/summary.json", summary_json(in, r));
   return out;
@@ -875,6 +942,14 @@ std::string format_analysis(const AnalysisInput& in, const AnalysisReport& r) {
   }
   if (in.reclassified)
     o += fmt::format("  reclassified   {} network(s) changed class or learned flag\n", in.reclass_changed);
+  if (in.lyapunov) {
+    for (const NetClass cls : {NetClass::lc, NetClass::sp}) {
+      const LyapunovClassSummary ls = lyapunov_summary(in, cls);
+      o += fmt::format("  λ1 of {:<8} {} network(s): median {:.3g}, range [{:.3g}, {:.3g}] per step; {} {}\n",
+                       to_string(cls), ls.n, ls.median, ls.min, ls.max, ls.agree,
+                       cls == NetClass::lc ? "with |λ1| <= 1e-3 (a cycle)" : "with λ1 < -1e-3 (a stable point)");
+    }
+  }
 
   if (!r.complete()) {
     std::size_t complete = 0;

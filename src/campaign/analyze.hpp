@@ -29,6 +29,9 @@ struct NetOutcome {
   NetClass net_class = NetClass::fail;
   bool learned = false;
   double psd_ratio = std::numeric_limits<double>::quiet_NaN();
+  /// --lyapunov: largest Lyapunov exponent (per step) of the free run of an
+  /// LC or SP network (analysis/lyapunov.hpp free_run_spectrum); else NaN.
+  double lambda1 = std::numeric_limits<double>::quiet_NaN();
 };
 
 enum class AnalysisSource { automatic, h5, journals };
@@ -36,7 +39,8 @@ enum class AnalysisSource { automatic, h5, journals };
 struct LoadOptions {
   AnalysisSource source = AnalysisSource::automatic;
   bool reclassify = false;    ///< recompute classes from final weights + curves
-  unsigned threads = 1;       ///< for --reclassify (0 = hardware concurrency)
+  bool lyapunov = false;      ///< largest Lyapunov exponent of every LC/SP network
+  unsigned threads = 1;       ///< for --reclassify/--lyapunov (0 = hardware concurrency)
   ClassifyOptions classify{};
 };
 
@@ -48,6 +52,7 @@ struct AnalysisInput {
   std::vector<NetOutcome> nets;  ///< one per campaign.tasks entry, same order
   bool reclassified = false;
   std::int64_t reclass_changed = 0;  ///< networks whose class changed on --reclassify
+  bool lyapunov = false;             ///< NetOutcome::lambda1 computed (--lyapunov)
   std::vector<std::string> notes;    ///< said to the user (source choice, warnings)
 };
 
@@ -122,6 +127,8 @@ std::string write_analysis(const AnalysisInput& in, const AnalysisReport& r);
 /// The individual files (exposed for tests).
 std::string summary_json(const AnalysisInput& in, const AnalysisReport& r);
 std::string phase_diagram_csv(const AnalysisReport& r);
+/// --lyapunov: one row per network with a λ1 (grid values, seed, class, ρ, λ1).
+std::string lyapunov_csv(const AnalysisInput& in);
 std::string scaling_csv(const AnalysisReport& r);
 std::string scaling_markdown(const AnalysisInput& in, const AnalysisReport& r);
 std::string scaling_latex(const AnalysisInput& in, const AnalysisReport& r);
