@@ -14,39 +14,13 @@
 #include <vector>
 
 #include "core/rng.hpp"
+#include "support/gradcheck.hpp"
 
 namespace memphase {
 namespace {
 
-// 4th-order central differences of loss(v) at v, step h·max(1, |v_i|).
-template <class LossFn>
-Vec<double> central_gradient(LossFn loss, const Vec<double>& v, double h = 1e-3) {
-  Vec<double> g(v.size());
-  Vec<double> w = v;
-  for (Eigen::Index i = 0; i < v.size(); ++i) {
-    const double hi = h * std::max(1.0, std::abs(v(i)));
-    auto at = [&](double d) {
-      w(i) = v(i) + d;
-      const double f = loss(w);
-      w(i) = v(i);
-      return f;
-    };
-    g(i) = (-at(2 * hi) + 8 * at(hi) - 8 * at(-hi) + at(-2 * hi)) / (12 * hi);
-  }
-  return g;
-}
-
-// max_i |a_i - b_i| / max(|a_i|, |b_i|, floor); floor = 1e-6 · ‖b‖_∞ keeps
-// components that are pure round-off out of the ratio.
-double max_rel_error(const Vec<double>& a, const Vec<double>& b) {
-  const double floor = 1e-6 * b.cwiseAbs().maxCoeff();
-  double e = 0.0;
-  for (Eigen::Index i = 0; i < a.size(); ++i) {
-    const double d = std::max({std::abs(a(i)), std::abs(b(i)), floor});
-    e = std::max(e, std::abs(a(i) - b(i)) / d);
-  }
-  return e;
-}
+using test::central_gradient;
+using test::max_rel_error;
 
 WcrnnBatch<double> random_batch(int n_in, int n_out, int T, int B, WcrnnLoss loss,
                                 std::uint64_t seed) {
