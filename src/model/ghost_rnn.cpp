@@ -47,6 +47,22 @@ Rank1Params<double> to_double(const Rank1Params<float>& p) {
   return {p.m.cast<double>(), p.n.cast<double>(), p.b.cast<double>()};
 }
 
+// One plain SGD step p ← p - lr ∇L for either model (Params has pack/unpack);
+// no update if the loss or the gradient is not finite.
+template <class Model, class Params>
+GhostStep sgd_update(const Model& net, Params& p, double lr) {
+  using S = typename decltype(p.pack())::Scalar;
+  GhostForward<S> f;
+  const Vec<S> g = net.gradient(&f).pack();
+  GhostStep st;
+  st.loss = f.loss;
+  st.accuracy = f.accuracy;
+  st.grad_norm = std::sqrt(static_cast<double>(g.squaredNorm()));
+  st.finite = std::isfinite(st.loss) && std::isfinite(st.grad_norm);
+  if (st.finite) p.unpack(p.pack() - static_cast<S>(lr) * g);
+  return st;
+}
+
 // Shared SGD loop. Model has forward(), sgd_step(lr); snapshot(e) records the
 // latent diagnostics of the current parameters (may do nothing).
 template <class Model, class Snapshot>
@@ -188,21 +204,7 @@ typename GhostRank1<S>::Params GhostRank1<S>::gradient(GhostForward<S>* fwd) con
 
 template <class S>
 GhostStep GhostRank1<S>::sgd_step(double lr) {
-  GhostForward<S> f;
-  const Params g = gradient(&f);
-  GhostStep st;
-  st.loss = f.loss;
-  st.accuracy = f.accuracy;
-  st.grad_norm =
-      std::sqrt(static_cast<double>(g.m.squaredNorm() + g.n.squaredNorm() + g.b.squaredNorm()));
-  st.finite = std::isfinite(st.loss) && std::isfinite(st.grad_norm);
-  if (st.finite) {
-    const S s = static_cast<S>(lr);
-    p_.m -= s * g.m;
-    p_.n -= s * g.n;
-    p_.b -= s * g.b;
-  }
-  return st;
+  return sgd_update(*this, p_, lr);
 }
 
 template <class S>
@@ -284,24 +286,7 @@ typename GhostRankK<S>::Params GhostRankK<S>::gradient(GhostForward<S>* fwd) con
 
 template <class S>
 GhostStep GhostRankK<S>::sgd_step(double lr) {
-  GhostForward<S> f;
-  const Params g = gradient(&f);
-  GhostStep st;
-  st.loss = f.loss;
-  st.accuracy = f.accuracy;
-  st.grad_norm =
-      std::sqrt(static_cast<double>(g.M.squaredNorm() + g.N.squaredNorm() + g.b.squaredNorm() +
-                                    g.w_out.squaredNorm() + g.b_out * g.b_out));
-  st.finite = std::isfinite(st.loss) && std::isfinite(st.grad_norm);
-  if (st.finite) {
-    const S s = static_cast<S>(lr);
-    p_.M -= s * g.M;
-    p_.N -= s * g.N;
-    p_.b -= s * g.b;
-    p_.w_out -= s * g.w_out;
-    p_.b_out -= s * g.b_out;
-  }
-  return st;
+  return sgd_update(*this, p_, lr);
 }
 
 template <class S>

@@ -227,19 +227,22 @@ TEST(WcrnnSgd, MomentumFollowsPyTorchRecurrence) {
   const Vec<double> p0 = net.params().pack();
   const Vec<double> g0 = net.gradient(b0).pack();
   net.sgd_step(b0, opt);
-  EXPECT_LT((net.params().pack() - (p0 - 0.05 * g0)).norm(), 1e-15);  // first v = g
+  const Vec<double> after0 = net.params().pack();
+  EXPECT_LT((after0 - (p0 - 0.05 * g0)).norm(), 1e-15);  // first v = g
   const Vec<double> p1 = net.params().pack();
   const Vec<double> g1 = net.gradient(b1).pack();
   const auto st = net.sgd_step(b1, opt);
   EXPECT_TRUE(st.finite);
   EXPECT_NEAR(st.grad_norm, g1.norm(), 1e-14);
-  EXPECT_LT((net.params().pack() - (p1 - 0.05 * (0.9 * g0 + g1))).norm(), 1e-15);
+  const Vec<double> after1 = net.params().pack();
+  EXPECT_LT((after1 - (p1 - 0.05 * (0.9 * g0 + g1))).norm(), 1e-15);
   // reset_optimizer zeroes the buffer: the next step is plain SGD again.
   net.reset_optimizer();
   const Vec<double> p2 = net.params().pack();
   const Vec<double> g2 = net.gradient(b0).pack();
   net.sgd_step(b0, opt);
-  EXPECT_LT((net.params().pack() - (p2 - 0.05 * g2)).norm(), 1e-15);
+  const Vec<double> after2 = net.params().pack();
+  EXPECT_LT((after2 - (p2 - 0.05 * g2)).norm(), 1e-15);
 }
 
 TEST(WcrnnSgd, ClippingScalesTheGlobalNormLikeClipGradNorm) {
@@ -256,7 +259,8 @@ TEST(WcrnnSgd, ClippingScalesTheGlobalNormLikeClipGradNorm) {
   // A threshold above the norm leaves the gradient unchanged.
   auto loose = net;
   loose.sgd_step(b, {0.5, 0.0, 10 * g.norm()});
-  EXPECT_LT(((p0 - loose.params().pack()) / 0.5 - g).norm(), 1e-14);
+  const Vec<double> loose_step = (p0 - loose.params().pack()) / 0.5;
+  EXPECT_LT((loose_step - g).norm(), 1e-14);
 }
 
 TEST(WcrnnSgd, NonFiniteLossMakesNoUpdate) {
