@@ -107,19 +107,43 @@ std::string_view axis_field(std::string_view axis) {
   return a ? a->field : std::string_view();
 }
 
+namespace {
+/// Values of the categorical axis "residual", in ResidualKind order.
+constexpr std::string_view residual_choices[] = {"homogeneous", "rotational", "heterogeneous_diag",
+                                                 "heterogeneous_rot", "zero"};
+}  // namespace
+
+unsigned axis_use_of(const TaskSpec& spec) {
+  if (spec.toy.enabled()) return kToy;
+  if (spec.ghost.enabled()) return kGhost;
+  if (spec.wcrnn.enabled()) return kWcrnn;
+  return spec.task.kind == TaskKind::no_memory ? kNoMemory : kRate;
+}
+
 std::span<const AxisInfo> axis_table() {
+  constexpr unsigned rnn = kRate | kNoMemory;
   static constexpr AxisInfo table[] = {
-      {"lr", "train.lr", false, true, true},
-      {"delay", "task.delay", false, false, true},
-      {"response", "task.response", false, true, true},
-      {"post", "task.post", false, false, false},
-      {"tau", "model.tau", false, true, false},
-      {"n", "model.n", true, true, false},
-      {"reps", "task.reps", true, true, false},
-      {"noise_sigma", "model.noise_sigma", false, true, false},
-      {"init_state_sigma", "model.init_state_sigma", false, true, false},
-      {"momentum", "train.momentum", false, true, false},
-      {"weight_decay", "train.weight_decay", false, true, false},
+      {"lr", "train.lr", false, rnn | kToy | kGhost | kWcrnn},
+      {"delay", "task.delay", false, kRate | kToy},
+      {"response", "task.response", false, rnn | kToy},
+      {"post", "task.post", false, kRate},
+      {"tau", "model.tau", false, rnn},
+      {"n", "model.n", true, rnn | kGhost | kWcrnn},
+      {"reps", "task.reps", true, rnn},
+      {"noise_sigma", "model.noise_sigma", false, rnn},
+      {"init_state_sigma", "model.init_state_sigma", false, rnn},
+      {"momentum", "train.momentum", false, rnn | kWcrnn},
+      {"weight_decay", "train.weight_decay", false, rnn},
+      {"epochs", "train.epochs", true, kGhost | kWcrnn},
+      {"rank", "ghost.rank", true, kGhost},
+      {"confidence", "ghost.confidence", false, kGhost},
+      {"recovery_c", "ghost.recovery_confidence", false, kGhost},
+      {"residual", "wcrnn.residual", true, kWcrnn, residual_choices},
+      {"r", "wcrnn.r", false, kWcrnn},
+      {"phi", "wcrnn.phi", false, kWcrnn},
+      {"gamma", "wcrnn.gamma", false, kWcrnn},
+      {"seq_len", "wcrnn.seq_len", true, kWcrnn},
+      {"batch", "wcrnn.batch", true, kWcrnn},
   };
   return table;
 }
@@ -147,6 +171,26 @@ void set_axis_value(TaskSpec& spec, std::string_view axis, double v) {
     spec.train.momentum = v;
   else if (axis == "weight_decay")
     spec.train.weight_decay = v;
+  else if (axis == "epochs")
+    spec.train.epochs = static_cast<std::int64_t>(v);
+  else if (axis == "rank")
+    spec.ghost.rank = static_cast<int>(v);
+  else if (axis == "confidence")
+    spec.ghost.confidence = v;
+  else if (axis == "recovery_c")
+    spec.ghost.recovery_confidence = v;
+  else if (axis == "residual")
+    spec.wcrnn.residual.kind = static_cast<ResidualKind>(static_cast<int>(v));
+  else if (axis == "r")
+    spec.wcrnn.residual.r = v;
+  else if (axis == "phi")
+    spec.wcrnn.residual.phi = v;
+  else if (axis == "gamma")
+    spec.wcrnn.gamma = v;
+  else if (axis == "seq_len")
+    spec.wcrnn.seq_len = static_cast<int>(v);
+  else if (axis == "batch")
+    spec.wcrnn.batch = static_cast<int>(v);
 }
 
 namespace {
@@ -172,6 +216,10 @@ struct Value {
 
 std::string axis_value_text(std::string_view axis, double v) {
   const AxisInfo* info = find_axis(axis);
+  if (info && !info->choices.empty()) {
+    const auto i = static_cast<std::size_t>(v);
+    if (v >= 0 && i < info->choices.size() && static_cast<double>(i) == v) return std::string(info->choices[i]);
+  }
   if (info && info->integral) {
     return fmt::format("{}", static_cast<std::int64_t>(v));
   }
@@ -211,6 +259,9 @@ class AxisParser {
  public:
   explicit AxisParser(Diagnostics& diag) : diag_(diag) {}
 
+  /// Names accepted for the values of a categorical axis (value = index).
+  void set_choices(std::span<const std::string_view> c) { choices_ = c; }
+
   /// Values of the axis spec `node` (a number, a list of numbers or a
   /// generator map) written at key path `path`; nullopt after recording an
   /// error.
@@ -233,6 +284,17 @@ class AxisParser {
  private:
   /// A finite number, or nullopt after recording "<path> must be a number".
   std::optional<double> number(const YAML::Node& node, const std::string& path) {
+    if (!choices_.empty()) {
+      std::vector<std::string> names(choices_.begin(), choices_.end());
+      for (std::size_t i = 0; i < choices_.size(); ++i)
+        if (node.IsScalar() && node.Scalar() == choices_[i]) return static_cast<double>(i);
+      const std::optional<std::string> near =
+          node.IsScalar() ? closest_match(node.Scalar(), names) : std::nullopt;
+      diag_.error(location_of(node),
+                  fmt::format("{} must be one of {} (got {}{})", path, join_list(names), describe(node),
+                              near ? fmt::format("; did you mean '{}'?", *near) : std::string()));
+      return std::nullopt;
+    }
     const std::optional<double> v =
         node.IsScalar() ? parse_double(node.Scalar()) : std::optional<double>();
     if (!v) {
@@ -393,6 +455,7 @@ class AxisParser {
   }
 
   Diagnostics& diag_;
+  std::span<const std::string_view> choices_;
 };
 
 // ------------------------------------------------------------------ canonical form
@@ -754,33 +817,26 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source)
   AxisParser axis_parser(diag);
   for (const std::string& name : axis_names) {
     const std::string path = join_key("grid", name);
+    const AxisInfo& info = *find_axis(name);
+    axis_parser.set_choices(info.choices);
     std::optional<std::vector<Value>> vals =
         axis_parser.parse(grid.find(name), path, grid.location(name));
     if (!vals) continue;
-    const AxisInfo& info = *find_axis(name);
-    if (family_ok && !info.no_memory && c.base.task.kind == TaskKind::no_memory) {
+    const unsigned use = axis_use_of(c.base);
+    if (family_ok && !(info.use & use)) {
       std::vector<std::string> allowed;
       for (const AxisInfo& a : axis_table()) {
-        if (a.no_memory) allowed.emplace_back(a.name);
+        if (a.use & use) allowed.emplace_back(a.name);
       }
-      diag.error(grid.location(name),
-                 fmt::format("{} cannot be swept in family '{}' ({} is fixed at 0; axes of "
-                             "this family: {})",
-                             path, c.family, axis_field(name), join_list(allowed)));
+      const std::string why = use == kNoMemory ? fmt::format("{} is fixed at 0", axis_field(name))
+                              : use == kToy    ? fmt::format("the toy does not use {}", axis_field(name))
+                                               : fmt::format("this family does not use {}", axis_field(name));
+      diag.error(grid.location(name), fmt::format("{} cannot be swept in family '{}' ({}; axes of "
+                                                  "this family: {})",
+                                                  path, c.family, why, join_list(allowed)));
       continue;
     }
     if (family_ok && c.base.toy.enabled()) {
-      if (!info.toy) {
-        std::vector<std::string> allowed;
-        for (const AxisInfo& a : axis_table()) {
-          if (a.toy) allowed.emplace_back(a.name);
-        }
-        diag.error(grid.location(name),
-                   fmt::format("{} cannot be swept in family '{}' (the toy does not use {}; axes "
-                               "of this family: {})",
-                               path, c.family, axis_field(name), join_list(allowed)));
-        continue;
-      }
       if (name == "response" && c.base.toy.response_ratio > 0.0) {
         diag.error(grid.location(name),
                    fmt::format("{} cannot be swept when toy.response_ratio is set (T_r = "

@@ -136,16 +136,29 @@ std::vector<double> logspace(double a, double b, std::int64_t n);
 /// and set to stop exactly. Empty if step <= 0, start > stop, or non-finite.
 std::vector<double> range_inclusive(double start, double stop, double step);
 
+/// Which kinds of task may sweep an axis (bit mask).
+enum AxisUse : unsigned {
+  kRate = 1,      ///< rate-RNN families (dcdt-*)
+  kNoMemory = 2,  ///< the no-memory family
+  kToy = 4,       ///< toy-ghost, toy-cycle
+  kGhost = 8,     ///< ghost-rank1, ghost-rankK
+  kWcrnn = 16,    ///< wcrnn
+};
+
 /// One sweepable axis: its name in `grid`, the key path of the TaskSpec
-/// field it sets ("train.lr"), whether values must be integers, and whether
-/// the no-memory family and the toy families may sweep it.
+/// field it sets ("train.lr"), whether values must be integers, which task
+/// kinds may sweep it, and for a categorical axis the names of its values
+/// (value i of the axis is choices[i]; written by name in canonical text).
 struct AxisInfo {
   std::string_view name;
   std::string_view field;
   bool integral;
-  bool no_memory;
-  bool toy;  ///< whether the toy families may sweep it
+  unsigned use;  ///< AxisUse bits
+  std::span<const std::string_view> choices = {};
 };
+
+/// The AxisUse bit of a spec's kind of task.
+unsigned axis_use_of(const TaskSpec& spec);
 
 /// Every known axis, in the order listed in messages.
 std::span<const AxisInfo> axis_table();

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <span>
 #include <sstream>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -38,6 +39,17 @@ constexpr std::pair<std::string_view, ToyModel> toy_kind_names[] = {
     {"none", ToyModel::none}, {"ghost", ToyModel::ghost}, {"cycle", ToyModel::cycle}};
 constexpr std::pair<std::string_view, ToyGhostLoss> toy_loss_names[] = {
     {"raw", ToyGhostLoss::raw}, {"normalized", ToyGhostLoss::normalized}};
+constexpr std::pair<std::string_view, GhostModel> ghost_kind_names[] = {
+    {"none", GhostModel::none}, {"rank1", GhostModel::rank1}, {"rankK", GhostModel::rankK}};
+constexpr std::pair<std::string_view, WcrnnTask> wcrnn_task_names[] = {
+    {"none", WcrnnTask::none},     {"lyapunov", WcrnnTask::lyapunov}, {"adding", WcrnnTask::adding},
+    {"smnist", WcrnnTask::smnist}, {"psmnist", WcrnnTask::psmnist}};
+constexpr std::pair<std::string_view, ResidualKind> residual_names[] = {
+    {"homogeneous", ResidualKind::homogeneous},
+    {"rotational", ResidualKind::rotational},
+    {"heterogeneous_diag", ResidualKind::heterogeneous_diag},
+    {"heterogeneous_rot", ResidualKind::heterogeneous_rot},
+    {"zero", ResidualKind::zero}};
 
 template <class E>
 std::string name_of(E value, Choices<std::type_identity_t<E>> choices) {
@@ -93,6 +105,39 @@ constexpr Family families[] = {
        s.train.momentum = 0.0;
        s.train.weight_decay = 0.0;
        s.train.epochs = 1;
+     }},
+    // Ghost-mechanism RNNs (SPEC §5, seed 001 Fig. 4 settings): plain SGD,
+    // N = 100, lr 0.02, 6000 epochs, c = 10. Rank K: ghost.rank.
+    {"ghost-rank1",
+     [](TaskSpec& s) {
+       s.ghost.kind = GhostModel::rank1;
+       s.model.n = 100;
+       s.train.lr = 0.02;
+       s.train.momentum = 0.0;
+       s.train.weight_decay = 0.0;
+       s.train.epochs = 6000;
+     }},
+    {"ghost-rankK",
+     [](TaskSpec& s) {
+       s.ghost.kind = GhostModel::rankK;
+       s.ghost.rank = 2;
+       s.model.n = 100;
+       s.train.lr = 0.02;
+       s.train.momentum = 0.0;
+       s.train.weight_decay = 0.0;
+       s.train.epochs = 6000;
+     }},
+    // Weakly coupled residual RNNs (SPEC §6): adding problem T = 100 with
+    // R = 0.95 I, γ = 0.1, N = 32, SGD lr 0.05 momentum 0.9, clip 1, batch 32.
+    {"wcrnn",
+     [](TaskSpec& s) {
+       s.wcrnn.task = WcrnnTask::adding;
+       s.wcrnn.residual.r = 0.95;
+       s.model.n = 32;
+       s.train.lr = 0.05;
+       s.train.momentum = 0.9;
+       s.train.weight_decay = 0.0;
+       s.train.epochs = 5000;
      }},
 };
 
@@ -189,7 +234,36 @@ std::vector<std::string> spec_key_paths() {
           "toy.response_ratio",
           "toy.r0_jitter",
           "toy.max_steps",
-          "toy.settle_steps"};
+          "toy.settle_steps",
+          "ghost.kind",
+          "ghost.rank",
+          "ghost.confidence",
+          "ghost.recovery_confidence",
+          "ghost.recovery_epochs",
+          "ghost.recovery_lr",
+          "ghost.diag_every",
+          "ghost.tail",
+          "wcrnn.task",
+          "wcrnn.residual",
+          "wcrnn.r",
+          "wcrnn.phi",
+          "wcrnn.r_lo",
+          "wcrnn.r_hi",
+          "wcrnn.phi_lo",
+          "wcrnn.phi_hi",
+          "wcrnn.gamma",
+          "wcrnn.seq_len",
+          "wcrnn.batch",
+          "wcrnn.clip",
+          "wcrnn.eval_every",
+          "wcrnn.eval_size",
+          "wcrnn.train_size",
+          "wcrnn.dataset",
+          "wcrnn.permutation_seed",
+          "wcrnn.threshold",
+          "wcrnn.lyap_steps",
+          "wcrnn.lyap_transient",
+          "wcrnn.lyap_k"};
 }
 
 void read_spec_sections(MapReader& top, TaskSpec& spec, Diagnostics& diag) {
@@ -253,9 +327,65 @@ void read_spec_sections(MapReader& top, TaskSpec& spec, Diagnostics& diag) {
   toy.read("max_steps", spec.toy.max_steps);
   toy.read("settle_steps", spec.toy.settle_steps);
   toy.finish(all);
+
+  MapReader ghost(top.section("ghost"), "ghost", diag);
+  ghost.read_choice("kind", spec.ghost.kind, Choices<GhostModel>(ghost_kind_names));
+  ghost.read("rank", spec.ghost.rank);
+  ghost.read("confidence", spec.ghost.confidence);
+  ghost.read("recovery_confidence", spec.ghost.recovery_confidence);
+  ghost.read("recovery_epochs", spec.ghost.recovery_epochs);
+  ghost.read("recovery_lr", spec.ghost.recovery_lr);
+  ghost.read("diag_every", spec.ghost.diag_every);
+  ghost.read("tail", spec.ghost.tail);
+  ghost.finish(all);
+
+  MapReader wc(top.section("wcrnn"), "wcrnn", diag);
+  WcrnnConfig& w = spec.wcrnn;
+  wc.read_choice("task", w.task, Choices<WcrnnTask>(wcrnn_task_names));
+  wc.read_choice("residual", w.residual.kind, Choices<ResidualKind>(residual_names));
+  wc.read("r", w.residual.r);
+  wc.read("phi", w.residual.phi);
+  wc.read("r_lo", w.residual.r_lo);
+  wc.read("r_hi", w.residual.r_hi);
+  wc.read("phi_lo", w.residual.phi_lo);
+  wc.read("phi_hi", w.residual.phi_hi);
+  wc.read("gamma", w.gamma);
+  wc.read("seq_len", w.seq_len);
+  wc.read("batch", w.batch);
+  wc.read("clip", w.clip);
+  wc.read("eval_every", w.eval_every);
+  wc.read("eval_size", w.eval_size);
+  wc.read("train_size", w.train_size);
+  wc.read("dataset", w.dataset);
+  wc.read("permutation_seed", w.permutation_seed);
+  wc.read("threshold", w.threshold);
+  wc.read("lyap_steps", w.lyap_steps);
+  wc.read("lyap_transient", w.lyap_transient);
+  wc.read("lyap_k", w.lyap_k);
+  wc.finish(all);
 }
 
 namespace {
+
+/// Refuses keys of a section whose model is not enabled (they would be
+/// ignored silently): `differs` lists (path, value differs from default, value).
+void refuse_unused(Rules& r, std::string_view owner,
+                   std::initializer_list<std::tuple<std::string_view, bool, std::string>> keys) {
+  for (const auto& [path, differs, value] : keys)
+    if (differs)
+      r.fail(path, fmt::format("{} is only used by {} (got {})", path, owner, value));
+}
+
+/// Plain SGD (no momentum, no weight decay) for toys and ghost networks.
+void require_plain_sgd(const TaskSpec& spec, Rules& r, std::string_view who) {
+  if (!r.failed("train.momentum") && spec.train.momentum != 0.0)
+    r.fail("train.momentum", fmt::format("train.momentum must be 0 for {} (plain gradient "
+                                         "descent) (got {})", who, spec.train.momentum));
+  if (!r.failed("train.weight_decay") && spec.train.weight_decay != 0.0)
+    r.fail("train.weight_decay", fmt::format("train.weight_decay must be 0 for {} (plain "
+                                             "gradient descent) (got {})", who,
+                                             spec.train.weight_decay));
+}
 
 /// Rules of the toy section (SPEC §4): only a toy family may set it, and the
 /// toy's gradient descent is plain (no momentum, no weight decay).
@@ -298,14 +428,127 @@ void check_toy(const TaskSpec& spec, Rules& r, bool delay_ok) {
       "toy.r0_jitter", y.r0_jitter, [](double v) { return v >= 0.0 && v < 1.0; }, "in [0, 1)");
   r.integer("toy.max_steps", y.max_steps, at_least_one, ">= 1");
   r.integer("toy.settle_steps", y.settle_steps, non_negative, ">= 0");
-  if (!r.failed("train.momentum") && spec.train.momentum != 0.0)
-    r.fail("train.momentum",
-           fmt::format("train.momentum must be 0 for a toy (plain gradient descent) (got {})",
-                       spec.train.momentum));
+  require_plain_sgd(spec, r, "a toy");
+}
+
+/// Rules of the ghost section (SPEC §5).
+void check_ghost(const TaskSpec& spec, Rules& r) {
+  const GhostConfig& g = spec.ghost;
+  const GhostConfig none{};
+  if (!g.enabled()) {
+    refuse_unused(r, "the ghost families (ghost-rank1, ghost-rankK)",
+                  {{"ghost.rank", g.rank != none.rank, fmt::format("{}", g.rank)},
+                   {"ghost.confidence", g.confidence != none.confidence, format_double(g.confidence)},
+                   {"ghost.recovery_confidence", g.recovery_confidence != none.recovery_confidence,
+                    format_double(g.recovery_confidence)},
+                   {"ghost.recovery_epochs", g.recovery_epochs != none.recovery_epochs,
+                    fmt::format("{}", g.recovery_epochs)},
+                   {"ghost.recovery_lr", g.recovery_lr != none.recovery_lr, format_double(g.recovery_lr)},
+                   {"ghost.diag_every", g.diag_every != none.diag_every, fmt::format("{}", g.diag_every)},
+                   {"ghost.tail", g.tail != none.tail, fmt::format("{}", g.tail)}});
+    return;
+  }
+  if (spec.toy.enabled()) r.fail("ghost.kind", "ghost.kind cannot be set together with toy.kind");
+  if (r.integer("ghost.rank", g.rank, at_least_one, ">= 1") && !r.failed("model.n") &&
+      g.kind == GhostModel::rankK && g.rank > spec.model.n)
+    r.fail("ghost.rank", fmt::format("ghost.rank must be <= model.n (K = N is full rank) (got rank "
+                                     "{}, n {})", g.rank, spec.model.n));
+  if (g.kind == GhostModel::rank1 && g.rank != 1 && !r.failed("ghost.rank"))
+    r.fail("ghost.rank", fmt::format("ghost.rank must be 1 for ghost.kind rank1 (got {}); use "
+                                     "family ghost-rankK", g.rank));
+  r.number("ghost.confidence", g.confidence, positive, "> 0");
+  if (r.number("ghost.recovery_confidence", g.recovery_confidence, non_negative,
+               ">= 0 (0: no recovery phase)") &&
+      g.recovery_confidence > 0.0 && g.kind != GhostModel::rank1)
+    r.fail("ghost.recovery_confidence",
+           fmt::format("ghost.recovery_confidence needs ghost.kind rank1 (the rank-K read-out "
+                       "has no fixed confidence) (got {})", g.recovery_confidence));
+  r.integer("ghost.recovery_epochs", g.recovery_epochs, at_least_one, ">= 1");
+  r.number("ghost.recovery_lr", g.recovery_lr, non_negative, ">= 0 (0: train.lr)");
+  r.integer("ghost.diag_every", g.diag_every, non_negative, ">= 0 (0: off)");
+  r.integer("ghost.tail", g.tail, at_least_one, ">= 1");
+  if (!r.failed("train.epochs") && spec.train.epochs < 1)
+    r.fail("train.epochs", fmt::format("train.epochs must be an explicit count >= 1 for a ghost "
+                                       "network (got {})", spec.train.epochs == 0 ? std::string("auto") : fmt::format("{}", spec.train.epochs)));
+  if (!r.failed("train.epochs") && spec.train.epochs > INT_MAX)
+    r.fail("train.epochs", fmt::format("train.epochs must be <= {} for a ghost network (got {})",
+                                       INT_MAX, spec.train.epochs));
+  require_plain_sgd(spec, r, "a ghost network");
+}
+
+/// Rules of the wcrnn section (SPEC §6).
+void check_wcrnn(const TaskSpec& spec, Rules& r) {
+  const WcrnnConfig& w = spec.wcrnn;
+  const WcrnnConfig none{};
+  const ResidualSpec& R = w.residual;
+  if (!w.enabled()) {
+    refuse_unused(
+        r, "family wcrnn",
+        {{"wcrnn.residual", R.kind != none.residual.kind,
+          name_of(R.kind, Choices<ResidualKind>(residual_names))},
+         {"wcrnn.r", R.r != none.residual.r, format_double(R.r)},
+         {"wcrnn.phi", R.phi != none.residual.phi, format_double(R.phi)},
+         {"wcrnn.r_lo", R.r_lo != none.residual.r_lo, format_double(R.r_lo)},
+         {"wcrnn.r_hi", R.r_hi != none.residual.r_hi, format_double(R.r_hi)},
+         {"wcrnn.phi_lo", R.phi_lo != none.residual.phi_lo, format_double(R.phi_lo)},
+         {"wcrnn.phi_hi", R.phi_hi != none.residual.phi_hi, format_double(R.phi_hi)},
+         {"wcrnn.gamma", w.gamma != none.gamma, format_double(w.gamma)},
+         {"wcrnn.seq_len", w.seq_len != none.seq_len, fmt::format("{}", w.seq_len)},
+         {"wcrnn.batch", w.batch != none.batch, fmt::format("{}", w.batch)},
+         {"wcrnn.clip", w.clip != none.clip, format_double(w.clip)},
+         {"wcrnn.eval_every", w.eval_every != none.eval_every, fmt::format("{}", w.eval_every)},
+         {"wcrnn.eval_size", w.eval_size != none.eval_size, fmt::format("{}", w.eval_size)},
+         {"wcrnn.train_size", w.train_size != none.train_size, fmt::format("{}", w.train_size)},
+         {"wcrnn.dataset", w.dataset != none.dataset, w.dataset},
+         {"wcrnn.permutation_seed", w.permutation_seed != none.permutation_seed,
+          fmt::format("{}", w.permutation_seed)},
+         {"wcrnn.threshold", w.threshold != none.threshold, format_double(w.threshold)},
+         {"wcrnn.lyap_steps", w.lyap_steps != none.lyap_steps, fmt::format("{}", w.lyap_steps)},
+         {"wcrnn.lyap_transient", w.lyap_transient != none.lyap_transient,
+          fmt::format("{}", w.lyap_transient)},
+         {"wcrnn.lyap_k", w.lyap_k != none.lyap_k, fmt::format("{}", w.lyap_k)}});
+    return;
+  }
+  if (spec.toy.enabled() || spec.ghost.enabled())
+    r.fail("wcrnn.task", "wcrnn.task cannot be set together with toy.kind or ghost.kind");
+  r.number("wcrnn.r", R.r, non_negative, ">= 0");
+  r.number("wcrnn.phi", R.phi, [](double) { return true; }, "finite");
+  if (r.number("wcrnn.r_lo", R.r_lo, non_negative, ">= 0") &&
+      r.number("wcrnn.r_hi", R.r_hi, non_negative, ">= 0") && R.r_lo > R.r_hi)
+    r.fail("wcrnn.r_lo", fmt::format("wcrnn.r_lo must be <= wcrnn.r_hi (got {}, {})",
+                                     format_double(R.r_lo), format_double(R.r_hi)));
+  if (r.number("wcrnn.phi_lo", R.phi_lo, [](double) { return true; }, "finite") &&
+      r.number("wcrnn.phi_hi", R.phi_hi, [](double) { return true; }, "finite") &&
+      R.phi_lo > R.phi_hi)
+    r.fail("wcrnn.phi_lo", fmt::format("wcrnn.phi_lo must be <= wcrnn.phi_hi (got {}, {})",
+                                       format_double(R.phi_lo), format_double(R.phi_hi)));
+  r.number("wcrnn.gamma", w.gamma, positive, "> 0");
+  if (r.integer("wcrnn.seq_len", w.seq_len, [](int v) { return v >= 2; }, ">= 2") &&
+      w.task != WcrnnTask::adding && w.task != WcrnnTask::lyapunov && w.seq_len != none.seq_len)
+    r.fail("wcrnn.seq_len", fmt::format("wcrnn.seq_len is only used by the adding problem and the "
+                                        "lyapunov task ((p)sMNIST has 784 steps) (got {})", w.seq_len));
+  r.integer("wcrnn.batch", w.batch, at_least_one, ">= 1");
+  r.number("wcrnn.clip", w.clip, non_negative, ">= 0 (0: off)");
+  r.integer("wcrnn.eval_every", w.eval_every, at_least_one, ">= 1");
+  r.integer("wcrnn.eval_size", w.eval_size, at_least_one, ">= 1");
+  r.integer("wcrnn.train_size", w.train_size, non_negative, ">= 0 (0: all)");
+  if (w.dataset != "mnist" && w.dataset != "fashion")
+    r.fail("wcrnn.dataset", fmt::format("wcrnn.dataset must be one of mnist, fashion (got '{}')", w.dataset));
+  r.number("wcrnn.threshold", w.threshold, non_negative, ">= 0 (0: off)");
+  r.integer("wcrnn.lyap_steps", w.lyap_steps, non_negative, ">= 0 (0: no spectrum)");
+  r.integer("wcrnn.lyap_transient", w.lyap_transient, non_negative, ">= 0");
+  if (r.integer("wcrnn.lyap_k", w.lyap_k, non_negative, ">= 0 (0: all)") && !r.failed("model.n") &&
+      w.lyap_k > spec.model.n)
+    r.fail("wcrnn.lyap_k", fmt::format("wcrnn.lyap_k must be <= model.n (got {}, n {})", w.lyap_k,
+                                       spec.model.n));
+  if (w.task == WcrnnTask::lyapunov && w.lyap_steps == 0 && !r.failed("wcrnn.lyap_steps"))
+    r.fail("wcrnn.lyap_steps", "wcrnn.lyap_steps must be >= 1 for wcrnn.task lyapunov (got 0)");
+  if (w.task != WcrnnTask::lyapunov && !r.failed("train.epochs") && spec.train.epochs < 1)
+    r.fail("train.epochs", fmt::format("train.epochs (optimiser updates) must be an explicit count "
+                                       ">= 1 for a WCRNN (got {})", spec.train.epochs == 0 ? std::string("auto") : fmt::format("{}", spec.train.epochs)));
   if (!r.failed("train.weight_decay") && spec.train.weight_decay != 0.0)
-    r.fail("train.weight_decay",
-           fmt::format("train.weight_decay must be 0 for a toy (plain gradient descent) (got {})",
-                       spec.train.weight_decay));
+    r.fail("train.weight_decay", fmt::format("train.weight_decay must be 0 for a WCRNN (not "
+                                             "implemented) (got {})", spec.train.weight_decay));
 }
 
 }  // namespace
@@ -335,7 +578,8 @@ void check_spec(const TaskSpec& spec, Diagnostics& diag) {
   }
   const bool delay_ok = r.number("task.delay", t.delay, non_negative, ">= 0");
   const bool resp_ok = r.number("task.response", t.response, positive, "> 0");
-  const bool toy = spec.toy.enabled();
+  // Only the rate RNN uses the trial layout and the epoch formula.
+  const bool toy = !spec.rate_rnn();
   if (!toy && resp_ok && dt_ok && !(t.response >= m.dt)) {
     r.fail("task.response",
            fmt::format("task.response must be >= model.dt (got response {}, dt {})", t.response,
@@ -389,6 +633,8 @@ void check_spec(const TaskSpec& spec, Diagnostics& diag) {
   r.integer("train.record_every", tr.record_every, at_least_one, ">= 1");
   // train.seed is unsigned: negative values are refused while parsing.
   check_toy(spec, r, delay_ok);
+  check_ghost(spec, r);
+  check_wcrnn(spec, r);
 }
 
 }  // namespace detail
@@ -468,6 +714,46 @@ std::string to_yaml(const TaskSpec& spec) {
     fmt::format_to(it, "  r0_jitter: {}\n", format_double(y.r0_jitter));
     fmt::format_to(it, "  max_steps: {}\n", y.max_steps);
     fmt::format_to(it, "  settle_steps: {}\n", y.settle_steps);
+  }
+  if (spec.ghost.enabled()) {  // absent otherwise, as for toys
+    const GhostConfig& g = spec.ghost;
+    fmt::format_to(it, "ghost:\n");
+    fmt::format_to(it, "  kind: {}\n",
+                   detail::name_of(g.kind, detail::Choices<GhostModel>(detail::ghost_kind_names)));
+    fmt::format_to(it, "  rank: {}\n", g.rank);
+    fmt::format_to(it, "  confidence: {}\n", format_double(g.confidence));
+    fmt::format_to(it, "  recovery_confidence: {}\n", format_double(g.recovery_confidence));
+    fmt::format_to(it, "  recovery_epochs: {}\n", g.recovery_epochs);
+    fmt::format_to(it, "  recovery_lr: {}\n", format_double(g.recovery_lr));
+    fmt::format_to(it, "  diag_every: {}\n", g.diag_every);
+    fmt::format_to(it, "  tail: {}\n", g.tail);
+  }
+  if (spec.wcrnn.enabled()) {
+    const WcrnnConfig& w = spec.wcrnn;
+    fmt::format_to(it, "wcrnn:\n");
+    fmt::format_to(it, "  task: {}\n",
+                   detail::name_of(w.task, detail::Choices<WcrnnTask>(detail::wcrnn_task_names)));
+    fmt::format_to(it, "  residual: {}\n",
+                   detail::name_of(w.residual.kind, detail::Choices<ResidualKind>(detail::residual_names)));
+    fmt::format_to(it, "  r: {}\n", format_double(w.residual.r));
+    fmt::format_to(it, "  phi: {}\n", format_double(w.residual.phi));
+    fmt::format_to(it, "  r_lo: {}\n", format_double(w.residual.r_lo));
+    fmt::format_to(it, "  r_hi: {}\n", format_double(w.residual.r_hi));
+    fmt::format_to(it, "  phi_lo: {}\n", format_double(w.residual.phi_lo));
+    fmt::format_to(it, "  phi_hi: {}\n", format_double(w.residual.phi_hi));
+    fmt::format_to(it, "  gamma: {}\n", format_double(w.gamma));
+    fmt::format_to(it, "  seq_len: {}\n", w.seq_len);
+    fmt::format_to(it, "  batch: {}\n", w.batch);
+    fmt::format_to(it, "  clip: {}\n", format_double(w.clip));
+    fmt::format_to(it, "  eval_every: {}\n", w.eval_every);
+    fmt::format_to(it, "  eval_size: {}\n", w.eval_size);
+    fmt::format_to(it, "  train_size: {}\n", w.train_size);
+    fmt::format_to(it, "  dataset: {}\n", w.dataset);
+    fmt::format_to(it, "  permutation_seed: {}\n", w.permutation_seed);
+    fmt::format_to(it, "  threshold: {}\n", format_double(w.threshold));
+    fmt::format_to(it, "  lyap_steps: {}\n", w.lyap_steps);
+    fmt::format_to(it, "  lyap_transient: {}\n", w.lyap_transient);
+    fmt::format_to(it, "  lyap_k: {}\n", w.lyap_k);
   }
   return out;
 }

@@ -85,6 +85,10 @@ class ByteReader {
   }
   std::size_t remaining() const { return data_.size() - pos_; }
   bool done() const { return pos_ == data_.size(); }
+  /// Throws IoError "<what>: corrupt record (<why> at byte <pos>)".
+  [[noreturn]] void fail(const char* why) const {
+    throw IoError(what_ + ": corrupt record (" + why + " at byte " + std::to_string(pos_) + ")");
+  }
 
  private:
   const char* need(std::size_t n) {
@@ -92,9 +96,6 @@ class ByteReader {
     const char* p = data_.data() + pos_;
     pos_ += n;
     return p;
-  }
-  [[noreturn]] void fail(const char* why) const {
-    throw IoError(what_ + ": corrupt record (" + why + " at byte " + std::to_string(pos_) + ")");
   }
   std::string_view data_;
   std::size_t pos_ = 0;

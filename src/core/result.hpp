@@ -2,8 +2,11 @@
 // Everything one training task produces. Written by io (HDF5), checkpointed,
 // and consumed by analysis.
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/params.hpp"
@@ -38,6 +41,48 @@ struct Classification {
   double psd_ratio = std::numeric_limits<double>::quiet_NaN();
 };
 
+/// A named table of a task's diagnostics (e.g. latent snapshots every k
+/// epochs, a Lyapunov spectrum): `columns` names, row-major `data`
+/// (data.size() is a multiple of columns.size()).
+struct Table {
+  std::string name;
+  std::vector<std::string> columns;
+  std::vector<double> data;
+
+  std::size_t rows() const { return columns.empty() ? 0 : data.size() / columns.size(); }
+  void add_row(std::initializer_list<double> v) { data.insert(data.end(), v); }
+  bool operator==(const Table&) const = default;
+};
+
+/// What a model other than the rate RNN of SPEC §2 produces besides its
+/// curves (ghost and WCRNN families): flat parameter vectors in the model's
+/// own pack() order, named scalar outcomes and diagnostic tables. Empty for
+/// rate RNNs and toys.
+struct Extras {
+  std::vector<float> initial, final;  ///< packed parameters (model/*.hpp pack())
+  std::vector<std::pair<std::string, double>> metrics;
+  std::vector<Table> tables;
+
+  bool empty() const { return initial.empty() && final.empty() && metrics.empty() && tables.empty(); }
+  /// Value of metric `name`, or NaN.
+  double metric(std::string_view name) const {
+    for (const auto& [k, v] : metrics)
+      if (k == name) return v;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  void set(std::string name, double v) {
+    for (auto& [k, x] : metrics)
+      if (k == name) { x = v; return; }
+    metrics.emplace_back(std::move(name), v);
+  }
+  const Table* table(std::string_view name) const {
+    for (const Table& t : tables)
+      if (t.name == name) return &t;
+    return nullptr;
+  }
+  bool operator==(const Extras&) const = default;
+};
+
 /// One finished (or diverged) network.
 struct TaskResult {
   TaskSpec spec;
@@ -48,6 +93,7 @@ struct TaskResult {
   Params<float> initial, final;
   Curves curves;               ///< every epoch (subsampled only when written)
   double train_seconds = 0.0;  ///< wall time of the training loop
+  Extras extras;               ///< ghost / WCRNN outputs (empty for rate RNNs and toys)
 };
 
 }  // namespace memphase

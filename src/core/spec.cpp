@@ -11,7 +11,10 @@ std::int64_t TrainConfig::resolved_epochs() const {
 }
 
 std::int64_t TaskSpec::planned_epochs() const {
-  return toy.enabled() ? toy.max_steps : train.resolved_epochs();
+  if (toy.enabled()) return toy.max_steps;
+  if (ghost.enabled()) return train.epochs + (ghost.recovery() ? ghost.recovery_epochs : 0);
+  if (wcrnn.enabled()) return wcrnn.task == WcrnnTask::lyapunov ? 0 : train.epochs;
+  return train.resolved_epochs();
 }
 
 }  // namespace memphase

