@@ -7,6 +7,7 @@
 #include <cmath>
 #include <optional>
 
+#include "analysis/model_task.hpp"
 #include "analysis/run_task.hpp"
 #include "app/commands.hpp"
 #include "config/train_config.hpp"
@@ -62,6 +63,30 @@ int run_train(const TrainFlags& f) {
         f.config.empty() ? std::string("--family") : f.config,
         spec.toy.kind == ToyModel::ghost ? "ghost" : "cycle"));
 
+  Provenance prov;
+  prov.config_yaml = to_yaml(spec);
+  prov.config_hash = hex64(hash64(prov.config_yaml));
+  prov.code_version = std::string(code_version_string());
+  prov.command = f.command_line;
+  if (!spec.rate_rnn()) {
+    // Ghost network (SPEC §5) or WCRNN (SPEC §6): the runner of the campaign
+    // engine, with a progress line every `chunk` epochs.
+    const std::int64_t planned = spec.planned_epochs();
+    const std::int64_t chunk =
+        f.progress_every > 0 ? f.progress_every : std::max<std::int64_t>(1, planned / 10);
+    RunControl ctl;
+    ctl.poll = [&](std::int64_t e) {
+      if (e % chunk == 0) spdlog::info("epoch {}/{}", e, planned);
+      return RunAction::go_on;
+    };
+    const TaskResult r = *run_model_task(spec, &ctl);
+    write_task_file(f.out, r, prov);
+    fmt::print("status={} learned={} epochs={} time={:.2f}s", to_string(r.status), r.cls.learned, r.epochs_run,
+               r.train_seconds);
+    for (const auto& [k, v] : r.extras.metrics) fmt::print(" {}={:.6g}", k, v);
+    fmt::print(" -> {}\n", f.out);
+    return 0;
+  }
   Trainer trainer(spec);
   const std::int64_t total = trainer.epochs();
   spdlog::info("training N={} lr={} delay={} ms seed={}: T={} steps, batch {}, {} epochs",
@@ -75,12 +100,6 @@ int run_train(const TrainFlags& f) {
                  s.curves.loss.back(), s.curves.accuracy.back(), s.curves.reliability.back());
   }
   TaskResult r = finish_task(trainer, std::move(s));
-
-  Provenance prov;
-  prov.config_yaml = to_yaml(spec);
-  prov.config_hash = hex64(hash64(prov.config_yaml));
-  prov.code_version = std::string(code_version_string());
-  prov.command = f.command_line;
   write_task_file(f.out, r, prov);
 
   fmt::print("status={} class={} ({}) learned={} psd_ratio={} epochs={} time={:.2f}s "
@@ -99,7 +118,7 @@ void add_train_command(CLI::App& app, int& exit_code) {
   CLI::App* c = app.add_subcommand("train", "Train ONE network (SPEC §2-3) and write an HDF5 file");
   c->add_option("--config,-c", f->config, "YAML file (sections model/task/train, optional family)")
       ->check(CLI::ExistingFile);
-  c->add_option("--family", f->family, "family defaults: dcdt-nopost, dcdt-post, dcdt-longtau, no-memory");
+  c->add_option("--family", f->family, "family defaults: dcdt-nopost, dcdt-post, dcdt-longtau, no-memory, ghost-rank1, ghost-rankK, wcrnn");
   c->add_option("--out,-o", f->out, "output HDF5 file")->capture_default_str();
   c->add_option("--lr", f->lr, "learning rate");
   c->add_option("--delay", f->delay, "delay period (ms)");

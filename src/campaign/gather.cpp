@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <fmt/format.h>
 #include <map>
+#include <set>
+#include <tuple>
 #include <vector>
 
 #include "core/error.hpp"
@@ -20,6 +22,88 @@
 namespace memphase {
 
 namespace mpi = boost::mpi;
+
+namespace {
+
+/// Axes written as /grid/<name> besides the fixed columns of campaign_file.hpp.
+bool fixed_grid_column(const std::string& axis) {
+  static const char* fixed[] = {"lr", "delay", "response", "post", "tau", "n", "reps", "noise_sigma"};
+  return std::find(std::begin(fixed), std::end(fixed), axis) != std::end(fixed);
+}
+
+/// Sum of `mine` over ranks below this one, and over all ranks.
+std::pair<std::int64_t, std::int64_t> exclusive_scan(const mpi::communicator& comm, std::int64_t mine) {
+  std::vector<std::int64_t> all;
+  mpi::all_gather(comm, mine, all);
+  std::int64_t before = 0, total = 0;
+  for (int q = 0; q < comm.size(); ++q) {
+    if (q < comm.rank()) before += all[static_cast<std::size_t>(q)];
+    total += all[static_cast<std::size_t>(q)];
+  }
+  return {before, total};
+}
+
+/// The Extras layout of all ranks' rows: union of metric and table names
+/// (sorted), this rank's offsets, and the extra grid columns of the campaign;
+/// also fills each row's grid_extra. Collective.
+ExtrasLayout agree_extras_layout(const mpi::communicator& comm, const Campaign& c, std::int64_t lo,
+                                 std::vector<FileRow>& rowv) {
+  ExtrasLayout mine = local_extras_layout(rowv);
+  ExtrasLayout L;
+  for (std::size_t a = 0; a < c.axes.size(); ++a)
+    if (!fixed_grid_column(c.axes[a].name)) L.grid.push_back(c.axes[a].name);
+  for (std::size_t i = 0; i < rowv.size(); ++i) {
+    const CampaignTask& t = c.tasks[static_cast<std::size_t>(lo) + i];
+    for (std::size_t a = 0; a < c.axes.size(); ++a)
+      if (!fixed_grid_column(c.axes[a].name))
+        rowv[i].grid_extra.push_back(c.axes[a].values[static_cast<std::size_t>(t.axis_index[a])]);
+  }
+  // Names: every rank sends its own; "name\tcol,col,..." for tables.
+  std::vector<std::string> my_names;
+  for (const auto& m : mine.metrics) my_names.push_back("m\t" + m);
+  for (const auto& t : mine.tables) {
+    std::string cols;
+    for (const auto& col : t.columns) cols += (cols.empty() ? "" : ",") + col;
+    my_names.push_back("t\t" + t.name + "\t" + cols);
+  }
+  my_names.push_back("p\t" + mine.pack_order);
+  std::vector<std::vector<std::string>> all;
+  mpi::all_gather(comm, my_names, all);
+  std::set<std::string> metrics;
+  std::map<std::string, std::string> tables;
+  for (const auto& v : all)
+    for (const auto& s : v) {
+      const auto tab = s.find('\t', 2);
+      if (s[0] == 'm') metrics.insert(s.substr(2));
+      if (s[0] == 'p' && L.pack_order.empty()) L.pack_order = s.substr(2);
+      if (s[0] == 't') {
+        auto [it, fresh] = tables.try_emplace(s.substr(2, tab - 2), s.substr(tab + 1));
+        if (!fresh && it->second != s.substr(tab + 1))
+          throw IoError(fmt::format("table '{}' has columns [{}] on one rank and [{}] on another",
+                                    it->first, it->second, s.substr(tab + 1)));
+      }
+    }
+  L.metrics.assign(metrics.begin(), metrics.end());
+  for (const auto& [name, cols] : tables) {
+    ExtrasLayout::TableLayout t;
+    t.name = name;
+    for (std::size_t a = 0, b; a <= cols.size(); a = b + 1) {
+      b = cols.find(',', a);
+      if (b == std::string::npos) b = cols.size();
+      t.columns.push_back(cols.substr(a, b - a));
+    }
+    std::int64_t n = 0;
+    for (const FileRow& r : rowv) n += table_rows(r, name);
+    std::tie(t.lo, t.total) = exclusive_scan(comm, n);
+    L.tables.push_back(std::move(t));
+  }
+  std::int64_t np = 0;
+  for (const FileRow& r : rowv) np += param_count(r);
+  std::tie(L.params_lo, L.params_total) = exclusive_scan(comm, np);
+  return L;
+}
+
+}  // namespace
 
 std::int64_t gather_campaign(const mpi::communicator& comm, const RunPaths& p, const Campaign& c) {
   const auto n_tasks = static_cast<std::int64_t>(c.tasks.size());
@@ -66,11 +150,15 @@ std::int64_t gather_campaign(const mpi::communicator& comm, const RunPaths& p, c
       my_points += curve_points(rowv[i]);
       ++done_local;
     }
-    // Largest N of any row; toys have no network (N = 0), so a toy campaign
-    // has n_max 0 and no /weights datasets.
+    // Largest N of any rate-RNN row; toys, ghost networks and WCRNNs have no
+    // Params (their packed parameters go to /params), so their campaigns have
+    // n_max 0 and no /weights datasets.
     std::int64_t n_max = 0;
     for (const auto& t : c.tasks)
-      if (!t.spec.toy.enabled()) n_max = std::max<std::int64_t>(n_max, t.spec.model.n);
+      if (t.spec.rate_rnn()) n_max = std::max<std::int64_t>(n_max, t.spec.model.n);
+
+    // Extras (ghost / WCRNN): names agreed by all ranks, offsets per rank.
+    const ExtrasLayout ex = agree_extras_layout(comm, c, lo, rowv);
 
     // 3. Ragged curves: point counts per rank -> this rank's offset.
     std::vector<std::int64_t> totals;
@@ -92,7 +180,7 @@ std::int64_t gather_campaign(const mpi::communicator& comm, const RunPaths& p, c
     meta.command = "memphase gather " + p.dir;
     meta.keep_initial = c.output.keep_initial;
     meta.keep_final = c.output.keep_final;
-    write_campaign_rows(tmp, comm, meta, n_tasks, lo, rowv, n_max, curve_lo, curve_total);
+    write_campaign_rows(tmp, comm, meta, n_tasks, lo, rowv, n_max, curve_lo, curve_total, ex);
     comm.barrier();
     // 5. Publish: fsync, rename, fsync the directory (rank 0 only).
     if (comm.rank() == 0) {

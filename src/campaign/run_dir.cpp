@@ -249,6 +249,34 @@ std::optional<TrainState> load_checkpoint(const RunPaths& p, std::uint64_t key, 
   }
 }
 
+void write_runner_checkpoint(const RunPaths& p, std::uint64_t key, std::int64_t epoch,
+                             std::string_view state) {
+  ByteWriter w;
+  w.put(epoch);
+  w.put_string(state);
+  atomic_write(p.checkpoint(key), frame_checkpoint(key, w.str()));
+}
+
+std::optional<std::string> load_runner_checkpoint(const RunPaths& p, std::uint64_t key,
+                                                  std::int64_t* epoch, std::string* why) {
+  const std::string path = p.checkpoint(key);
+  if (!fs::exists(path)) return std::nullopt;
+  try {
+    const std::string bytes = read_file(path);
+    auto payload = unframe_checkpoint(bytes, key, why);
+    if (!payload) return std::nullopt;
+    ByteReader r(*payload, path);
+    const auto e = r.get<std::int64_t>();
+    std::string state = r.get_string();
+    if (!r.done()) r.fail("trailing bytes");
+    if (epoch) *epoch = e;
+    return state;
+  } catch (const Error& e) {
+    if (why) *why = e.what();
+    return std::nullopt;
+  }
+}
+
 void remove_checkpoint(const RunPaths& p, std::uint64_t key) {
   std::error_code ec;
   fs::remove(p.checkpoint(key), ec);

@@ -104,5 +104,13 @@ void write_checkpoint(const RunPaths& p, std::uint64_t key, const TrainState& s)
 /// Loads a checkpoint; nullopt (with *why) if absent or corrupt.
 std::optional<TrainState> load_checkpoint(const RunPaths& p, std::uint64_t key, std::string* why);
 void remove_checkpoint(const RunPaths& p, std::uint64_t key);
+/// The same for a task driven through train/runner.hpp (ghost, WCRNN): the
+/// payload is the epoch count followed by the runner's own state bytes.
+void write_runner_checkpoint(const RunPaths& p, std::uint64_t key, std::int64_t epoch,
+                             std::string_view state);
+/// nullopt (with *why non-empty) if present but unusable; nullopt with *why
+/// empty if absent. `epoch` receives the stored epoch count.
+std::optional<std::string> load_runner_checkpoint(const RunPaths& p, std::uint64_t key,
+                                                  std::int64_t* epoch, std::string* why);
 
 }  // namespace memphase

@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "analysis/run_task.hpp"
+#include "analysis/model_task.hpp"
 #include "analysis/toy_task.hpp"
 #include "campaign/cost.hpp"
 #include "campaign/gather.hpp"
@@ -119,6 +120,10 @@ class Engine {
   /// Trains task `idx` from its checkpoint (or from scratch) until it is
   /// committed (true) or a stop was requested (false, checkpointed).
   bool train_task(std::int64_t idx, const std::function<void()>& poll);
+  /// The same for a task driven through train/runner.hpp (ghost, WCRNN).
+  bool train_runner_task(std::int64_t idx, const std::function<void()>& poll);
+  /// Journal record + checkpoint removal + task_done event of a finished task.
+  void commit(std::int64_t idx, const TaskResult& r);
 
   void event(const std::string& json_fields) { log_->info("\"rank\":{},{}", comm_.rank(), json_fields); }
 
@@ -152,6 +157,7 @@ bool Engine::train_task(std::int64_t idx, const std::function<void()>& poll) {
     poll();  // rank 0 answers requests between toys as it does between epochs
     return true;
   }
+  if (!task.spec.rate_rnn()) return train_runner_task(idx, poll);
   Trainer trainer(task.spec);
   std::string why;
   std::optional<TrainState> restored = load_checkpoint(p_, task.key, &why);
@@ -183,7 +189,12 @@ bool Engine::train_task(std::int64_t idx, const std::function<void()>& poll) {
       last_ckpt_epoch = s.epoch;
     }
   }
-  const TaskResult r = finish_task(trainer, std::move(s));
+  commit(idx, finish_task(trainer, std::move(s)));
+  return true;
+}
+
+void Engine::commit(std::int64_t idx, const TaskResult& r) {
+  const CampaignTask& task = c_.tasks[static_cast<std::size_t>(idx)];
   journal_.append(task.key, encode_result(r));
   remove_checkpoint(p_, task.key);
   last_train_ms_ = static_cast<std::int64_t>(r.train_seconds * 1e3);
@@ -191,6 +202,60 @@ bool Engine::train_task(std::int64_t idx, const std::function<void()>& poll) {
                     "\"class\":{},\"epochs\":{},\"seconds\":{:.3f}",
                     idx, hex64(task.key), to_string(r.status), static_cast<int>(r.cls.net_class),
                     r.epochs_run, r.train_seconds));
+}
+
+bool Engine::train_runner_task(std::int64_t idx, const std::function<void()>& poll) {
+  const CampaignTask& task = c_.tasks[static_cast<std::size_t>(idx)];
+  std::string why;
+  std::int64_t from = 0;
+  RunControl ctl;
+  ctl.resume = load_runner_checkpoint(p_, task.key, &from, &why);
+  if (!ctl.resume) {
+    from = 0;
+    if (!why.empty()) {
+      spdlog::warn("rank {}: checkpoint of task {} ({}) is unusable ({}); restarting it from scratch",
+                   comm_.rank(), idx, hex64(task.key), why);
+      event(fmt::format("\"event\":\"bad_checkpoint\",\"task\":{},\"why\":\"{}\"", idx, why));
+    }
+  }
+  event(fmt::format("\"event\":\"task_start\",\"task\":{},\"key\":\"{}\",\"from_epoch\":{}", idx,
+                    hex64(task.key), from));
+  const auto& pol = c_.checkpoint;
+  auto last_ckpt = Clock::now();
+  std::int64_t last_ckpt_epoch = from, now_epoch = from;
+  ctl.poll = [&](std::int64_t epoch) {
+    now_epoch = epoch;
+    fault_point("epoch");
+    poll();
+    if (stop_requested()) return RunAction::stop;
+    const bool by_epochs = pol.every_epochs > 0 && epoch - last_ckpt_epoch >= pol.every_epochs;
+    const bool by_time = pol.every_seconds > 0 &&
+                         std::chrono::duration<double>(Clock::now() - last_ckpt).count() >= pol.every_seconds;
+    return by_epochs || by_time ? RunAction::checkpoint : RunAction::go_on;
+  };
+  ctl.save = [&](std::string state) {
+    write_runner_checkpoint(p_, task.key, now_epoch, state);
+    last_ckpt = Clock::now();
+    last_ckpt_epoch = now_epoch;
+  };
+  std::optional<TaskResult> r;
+  try {
+    r = run_model_task(task.spec, &ctl);
+  } catch (const IoError& e) {
+    // A checkpoint that decodes as a frame but not as this task's state.
+    if (!ctl.resume) throw;
+    spdlog::warn("rank {}: checkpoint of task {} ({}) is unusable ({}); restarting it from scratch",
+                 comm_.rank(), idx, hex64(task.key), e.what());
+    event(fmt::format("\"event\":\"bad_checkpoint\",\"task\":{},\"why\":\"{}\"", idx, e.what()));
+    ctl.resume.reset();
+    now_epoch = last_ckpt_epoch = 0;
+    r = run_model_task(task.spec, &ctl);
+  }
+  if (!r) {
+    event(fmt::format("\"event\":\"task_paused\",\"task\":{},\"epoch\":{}", idx, now_epoch));
+    return false;
+  }
+  commit(idx, *r);
   return true;
 }
 

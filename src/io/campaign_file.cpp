@@ -8,6 +8,9 @@
 #include <ctime>
 #include <fmt/format.h>
 #include <limits>
+#include <map>
+#include <set>
+#include <fmt/ranges.h>
 #include <type_traits>
 
 #include "core/clock.hpp"
@@ -157,9 +160,55 @@ std::int64_t curve_points(const FileRow& row) {
   return static_cast<std::int64_t>(kept_epochs(curve_epochs(*row.result), row.result->spec.train.record_every).size());
 }
 
+std::int64_t param_count(const FileRow& row) {
+  if (!row.result) return 0;
+  return static_cast<std::int64_t>(std::max(row.result->extras.initial.size(), row.result->extras.final.size()));
+}
+
+std::int64_t table_rows(const FileRow& row, const std::string& name) {
+  if (!row.result) return 0;
+  const Table* t = row.result->extras.table(name);
+  return t ? static_cast<std::int64_t>(t->rows()) : 0;
+}
+
+std::string pack_order_of(const TaskSpec& spec) {
+  if (spec.ghost.kind == GhostModel::rank1) return "rank1: [m (N); n (N); b (N)]";
+  if (spec.ghost.kind == GhostModel::rankK)
+    return "rankK: [vec(M) (N*K, column-major); vec(N) (K*N, column-major); b (N); w_out (N); b_out (1)]";
+  if (spec.wcrnn.enabled())
+    return "wcrnn: [vec(W) (N*N); vec(U) (N*I); b (N); vec(W_o) (O*N); b_o (O)], column-major";
+  return "";
+}
+
+ExtrasLayout local_extras_layout(const std::vector<FileRow>& rows) {
+  ExtrasLayout L;
+  std::map<std::string, std::vector<std::string>> tables;
+  std::set<std::string> metrics;
+  for (const FileRow& r : rows) {
+    if (!r.result) continue;
+    for (const auto& [k, v] : r.result->extras.metrics) metrics.insert(k);
+    for (const Table& t : r.result->extras.tables) {
+      auto [it, fresh] = tables.try_emplace(t.name, t.columns);
+      if (!fresh && it->second != t.columns)
+        throw IoError(fmt::format("table '{}' has columns [{}] in one task and [{}] in another", t.name,
+                                  fmt::join(it->second, ", "), fmt::join(t.columns, ", ")));
+    }
+    L.params_total += param_count(r);
+    if (L.pack_order.empty() && r.spec) L.pack_order = pack_order_of(*r.spec);
+  }
+  L.metrics.assign(metrics.begin(), metrics.end());
+  for (auto& [name, cols] : tables) {
+    ExtrasLayout::TableLayout t{name, cols, 0, 0};
+    for (const FileRow& r : rows) t.total += table_rows(r, name);
+    L.tables.push_back(std::move(t));
+  }
+  return L;
+}
+
 void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& meta,
                          std::int64_t n_tasks, std::int64_t lo, const std::vector<FileRow>& rowv,
-                         std::int64_t n_max, std::int64_t curve_lo, std::int64_t curve_total) {
+                         std::int64_t n_max, std::int64_t curve_lo, std::int64_t curve_total,
+                         const ExtrasLayout& ex) {
   const bool parallel = comm != MPI_COMM_NULL;
   const auto rows = static_cast<std::int64_t>(rowv.size());
   const hid_t fapl = check(H5Pcreate(H5P_FILE_ACCESS), tmp, "create a file access list");
@@ -211,6 +260,9 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
     w.write("/grid/n", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->model.n); }));
     w.write("/grid/reps", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->task.reps); }));
     w.write("/grid/noise_sigma", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->model.noise_sigma; }));
+    for (std::size_t g = 0; g < ex.grid.size(); ++g)
+      w.write("/grid/" + ex.grid[g], {T}, L, R, col([g](const FileRow& t, const TaskResult&, bool) {
+                return g < t.grid_extra.size() ? t.grid_extra[g] : std::numeric_limits<double>::quiet_NaN(); }));
     w.group("/tasks");
     w.write("/tasks/key", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.key; }));
     w.write("/tasks/done", {T}, L, R, col([](const FileRow&, const TaskResult&, bool h) { return static_cast<std::int8_t>(h); }));
@@ -300,6 +352,64 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
     const bool last = lo + rows == n_tasks;
     if (last) off.push_back(curve_total);
     w.write("/curves/offset", {T + 1}, L, R + (last ? 1 : 0), off);
+
+    // Extras of ghost / WCRNN rows: named metrics, packed parameters, tables.
+    if (!ex.metrics.empty()) {
+      w.group("/metrics");
+      for (const std::string& m : ex.metrics)
+        w.write("/metrics/" + m, {T}, L, R, col([&m](const FileRow&, const TaskResult& x, bool h) {
+                  return h ? x.extras.metric(m) : std::numeric_limits<double>::quiet_NaN(); }));
+    }
+    // Ragged per-row data: flat values + offset (T + 1), rank q writing its
+    // rows at `flat_lo`; the last rank also writes the final total.
+    auto ragged_offsets = [&](std::int64_t flat_lo, std::int64_t flat_total, auto count) {
+      std::vector<std::int64_t> o;
+      std::int64_t a = flat_lo;
+      for (const FileRow& fr : rowv) {
+        o.push_back(a);
+        a += count(fr);
+      }
+      if (lo + rows == n_tasks) o.push_back(flat_total);
+      return o;
+    };
+    const bool last_rank = lo + rows == n_tasks;
+    if (ex.params_total > 0 && (meta.keep_initial || meta.keep_final)) {
+      w.attr(w.group("/params"), "pack_order", ex.pack_order);
+      const auto PT = static_cast<hsize_t>(ex.params_total), PL = static_cast<hsize_t>(ex.params_lo);
+      auto flat = [&](bool final_w) {
+        std::vector<float> v;
+        for (const FileRow& fr : rowv) {
+          if (!fr.result) continue;
+          const auto& src = final_w ? fr.result->extras.final : fr.result->extras.initial;
+          const std::size_t want = static_cast<std::size_t>(param_count(fr));
+          v.insert(v.end(), src.begin(), src.end());
+          v.resize(v.size() + (want - src.size()), std::numeric_limits<float>::quiet_NaN());
+        }
+        return v;
+      };
+      std::vector<float> vi = flat(false), vf = flat(true);
+      if (meta.keep_initial) w.write("/params/initial", {PT}, PL, static_cast<hsize_t>(vi.size()), vi);
+      if (meta.keep_final) w.write("/params/final", {PT}, PL, static_cast<hsize_t>(vf.size()), vf);
+      const auto off = ragged_offsets(ex.params_lo, ex.params_total, [](const FileRow& fr) { return param_count(fr); });
+      w.write("/params/offset", {T + 1}, L, R + (last_rank ? 1 : 0), off);
+    }
+    if (!ex.tables.empty()) {
+      w.group("/tables");
+      for (const auto& tl : ex.tables) {
+        const std::string g = "/tables/" + tl.name;
+        w.attr(w.group(g), "columns", fmt::format("{}", fmt::join(tl.columns, ",")));
+        const auto nc = static_cast<hsize_t>(tl.columns.size());
+        std::vector<double> data;
+        for (const FileRow& fr : rowv) {
+          if (!fr.result) continue;
+          if (const Table* t = fr.result->extras.table(tl.name)) data.insert(data.end(), t->data.begin(), t->data.end());
+        }
+        const auto nrows = static_cast<hsize_t>(data.size() / std::max<hsize_t>(nc, 1));
+        w.write(g + "/data", {static_cast<hsize_t>(tl.total), nc}, static_cast<hsize_t>(tl.lo), nrows, data);
+        const auto off = ragged_offsets(tl.lo, tl.total, [&tl](const FileRow& fr) { return table_rows(fr, tl.name); });
+        w.write(g + "/offset", {T + 1}, L, R + (last_rank ? 1 : 0), off);
+      }
+    }
     fault_point("gather");
     w.close_groups();
   }

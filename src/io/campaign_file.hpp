@@ -13,6 +13,14 @@
 //           absent when max N is 0 (toy campaigns: no network)
 //   /curves/{loss,accuracy,reliability,grad_norm f32, epoch i64} flat;
 //   /curves/offset i64 (T+1): row k is [offset[k], offset[k+1])
+// Ghost / WCRNN campaigns (TaskResult::extras) add:
+//   /grid/<axis> f64 (T) for every grid axis beyond the columns above
+//          (rank, recovery_c, r, phi, gamma, residual code, ...)
+//   /metrics/<name> f64 (T): named scalar outcomes, NaN where a row has none
+//   /params/{initial,final} f32 flat, /params/offset i64 (T+1): each row's
+//          packed parameters (attribute pack_order names the layout)
+//   /tables/<name>/data f64 (rows, columns) flat over tasks,
+//   /tables/<name>/offset i64 (T+1); attribute `columns` (comma-separated)
 #include <mpi.h>
 
 #include <cstdint>
@@ -37,7 +45,35 @@ struct FileRow {
   std::uint64_t key = 0;
   const TaskSpec* spec = nullptr;
   const TaskResult* result = nullptr;  ///< nullptr: not done (NaN weights, empty curves)
+  std::vector<double> grid_extra;      ///< values of ExtrasLayout::grid for this row
 };
+
+/// Layout of the Extras datasets, the same on every rank of a collective
+/// write (names) with this rank's offsets (lo) into the flat datasets.
+struct ExtrasLayout {
+  std::vector<std::string> grid;     ///< extra /grid/<axis> columns
+  std::vector<std::string> metrics;  ///< /metrics/<name>, sorted
+  struct TableLayout {
+    std::string name;
+    std::vector<std::string> columns;
+    std::int64_t lo = 0, total = 0;  ///< this rank's first row, rows over all ranks
+  };
+  std::vector<TableLayout> tables;   ///< sorted by name
+  std::int64_t params_lo = 0, params_total = 0;
+  std::string pack_order;            ///< attribute of /params
+  bool empty() const { return grid.empty() && metrics.empty() && tables.empty() && params_total == 0; }
+};
+
+/// The layout of `rows` alone: names, and counts as if they were all rows
+/// (the serial case). Throws IoError if two rows give one table different
+/// columns.
+ExtrasLayout local_extras_layout(const std::vector<FileRow>& rows);
+/// Float count of row's packed parameters (initial and final have one size).
+std::int64_t param_count(const FileRow& row);
+/// Rows of table `name` in `row` (0 if absent).
+std::int64_t table_rows(const FileRow& row, const std::string& name);
+/// Text of ExtrasLayout::pack_order for a spec (ghost / WCRNN pack() order).
+std::string pack_order_of(const TaskSpec& spec);
 
 /// Epoch indices kept when curves are subsampled every `every` epochs:
 /// 0, k, 2k, ... and always the last epoch run.
@@ -57,6 +93,7 @@ std::int64_t curve_points(const FileRow& row);
 /// if any rank failed to create the file.
 void write_campaign_rows(const std::string& path, MPI_Comm comm, const FileMeta& meta,
                          std::int64_t total_rows, std::int64_t lo, const std::vector<FileRow>& rows,
-                         std::int64_t n_max, std::int64_t curve_lo, std::int64_t curve_total);
+                         std::int64_t n_max, std::int64_t curve_lo, std::int64_t curve_total,
+                         const ExtrasLayout& extras = {});
 
 }  // namespace memphase

@@ -181,7 +181,72 @@ TaskResult CampaignFileReader::row(std::int64_t k, std::vector<std::int64_t>* ep
   r.curves.reliability = f.read_rows<float>("/curves/reliability", a, m);
   r.curves.grad_norm = f.read_rows<float>("/curves/grad_norm", a, m);
   if (epochs) *epochs = f.read_rows<std::int64_t>("/curves/epoch", a, m);
+  if (f.exists("/metrics") || f.exists("/tables") || f.exists("/params")) r.extras = all_extras(true)[row];
   return r;
+}
+
+namespace {
+
+/// Reads a ragged dataset's offset (rows + 1) and checks it slices `len` values.
+std::vector<std::int64_t> ragged_offset(const H5File& f, const std::string& name, std::int64_t rows,
+                                        hsize_t len) {
+  std::vector<std::int64_t> off = column<std::int64_t>(f, name.c_str(), rows + 1);
+  for (std::int64_t k = 0; k < rows; ++k) {
+    const auto i = static_cast<std::size_t>(k);
+    if (off[i] < 0 || off[i + 1] < off[i] || static_cast<hsize_t>(off[i + 1]) > len)
+      throw IoError(fmt::format("{}: {}[{}:{}] = [{}, {}] does not slice {} values", f.path(), name, k, k + 2,
+                                off[i], off[i + 1], len));
+  }
+  return off;
+}
+
+}  // namespace
+
+std::vector<Extras> CampaignFileReader::all_extras(bool params) const {
+  const H5File& f = file_;
+  std::vector<Extras> out(static_cast<std::size_t>(rows_));
+  const std::vector<std::int8_t> done = column<std::int8_t>(f, "/tasks/done", rows_);
+  for (const std::string& m : f.list("/metrics")) {
+    const std::vector<double> v = column<double>(f, ("/metrics/" + m).c_str(), rows_);
+    for (std::size_t k = 0; k < out.size(); ++k)
+      if (done[k] == 1 && !std::isnan(v[k])) out[k].metrics.emplace_back(m, v[k]);
+  }
+  for (const std::string& t : f.list("/tables")) {
+    const std::string g = "/tables/" + t;
+    const std::string cols = f.read_attr_string("columns", g);
+    std::vector<std::string> columns;
+    for (std::size_t a = 0, b; a <= cols.size(); a = b + 1) {
+      b = cols.find(',', a);
+      if (b == std::string::npos) b = cols.size();
+      columns.push_back(cols.substr(a, b - a));
+    }
+    const std::vector<hsize_t> dims = f.shape(g + "/data");
+    if (dims.size() != 2 || dims[1] != columns.size())
+      throw IoError(fmt::format("{}: {}/data has shape {}, expected (rows, {}) for columns [{}]", f.path(), g,
+                                shape_string(dims), columns.size(), cols));
+    const std::vector<std::int64_t> off = ragged_offset(f, g + "/offset", rows_, dims[0]);
+    const std::vector<double> data = dims[0] ? f.read_rows<double>(g + "/data", 0, dims[0]) : std::vector<double>{};
+    for (std::size_t k = 0; k < out.size(); ++k) {
+      if (off[k + 1] == off[k]) continue;
+      Table tb{t, columns, {}};
+      tb.data.assign(data.begin() + off[k] * static_cast<std::int64_t>(columns.size()),
+                     data.begin() + off[k + 1] * static_cast<std::int64_t>(columns.size()));
+      out[k].tables.push_back(std::move(tb));
+    }
+  }
+  if (params && f.exists("/params/offset")) {
+    for (const char* which : {"initial", "final"}) {
+      const std::string name = std::string("/params/") + which;
+      if (!f.exists(name)) continue;
+      const std::vector<hsize_t> dims = f.shape(name);
+      if (dims.size() != 1) throw IoError(fmt::format("{}: {} is not 1-D", f.path(), name));
+      const std::vector<std::int64_t> off = ragged_offset(f, "/params/offset", rows_, dims[0]);
+      const std::vector<float> v = dims[0] ? f.read_rows<float>(name, 0, dims[0]) : std::vector<float>{};
+      for (std::size_t k = 0; k < out.size(); ++k)
+        (which[0] == 'i' ? out[k].initial : out[k].final).assign(v.begin() + off[k], v.begin() + off[k + 1]);
+    }
+  }
+  return out;
 }
 
 }  // namespace memphase

@@ -44,8 +44,12 @@ class CampaignFileReader {
   /// Reads the summary columns and checks their lengths and codes.
   CampaignColumns columns() const;
 
-  /// Full row k (grid values, outcome, weights, curves as stored). Throws if
-  /// the row is not done. `epochs` receives the stored epoch indices.
+  /// Extras (ghost / WCRNN) of every row: metrics and tables, and the packed
+  /// parameters when `params` is true. Rows without extras get empty ones.
+  std::vector<Extras> all_extras(bool params) const;
+
+  /// Full row k (grid values, outcome, weights, curves as stored, extras).
+  /// Throws if the row is not done. `epochs` receives the stored epoch indices.
   TaskResult row(std::int64_t k, std::vector<std::int64_t>* epochs = nullptr) const;
 
  private:

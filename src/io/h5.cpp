@@ -189,6 +189,19 @@ bool H5File::exists(std::string_view object) const {
   return true;
 }
 
+std::vector<std::string> H5File::list(std::string_view group) const {
+  std::vector<std::string> out;
+  if (!exists(group)) return out;
+  const std::string g(group);
+  auto cb = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  if (H5Literate_by_name(id(), g.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr, cb, &out, H5P_DEFAULT) < 0)
+    h5_fail(path_, "list group", g);
+  return out;
+}
+
 bool H5File::has_attr(std::string_view name, std::string_view object) const {
   const std::string obj(object), nm(name);
   const htri_t e = H5Aexists_by_name(id(), obj.c_str(), nm.c_str(), H5P_DEFAULT);

@@ -97,6 +97,8 @@ class H5File {
 
   /// True if every component of the link path `object` exists.
   bool exists(std::string_view object) const;
+  /// Names of the links in group `group`, in name order (empty if absent).
+  std::vector<std::string> list(std::string_view group) const;
   /// True if `object` has an attribute `name`.
   bool has_attr(std::string_view name, std::string_view object = "/") const;
 

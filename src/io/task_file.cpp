@@ -41,6 +41,7 @@ void check_writable(const std::string& path, const TaskResult& r) {
                                 which, name, rows, cols, want_rows, want_cols, n));
   };
   for (const auto& [which, p] : {std::pair{"initial", &r.initial}, std::pair{"final", &r.final}}) {
+    if (!r.spec.rate_rnn()) break;  // ghost / WCRNN: packed parameters in extras
     check_shape(which, "W_in", p->W_in.rows(), p->W_in.cols(), n, 2);
     check_shape(which, "W_rec", p->W_rec.rows(), p->W_rec.cols(), n, n);
     check_shape(which, "W_out", p->W_out.rows(), p->W_out.cols(), 2, n);
@@ -53,14 +54,15 @@ void check_writable(const std::string& path, const TaskResult& r) {
        {std::pair{"loss", &r.curves.loss}, std::pair{"accuracy", &r.curves.accuracy},
         std::pair{"reliability", &r.curves.reliability},
         std::pair{"grad_norm", &r.curves.grad_norm}}) {
-    if (r.epochs_run < 0 || c->size() != run)
+    const bool extra_nonfinite = !r.spec.rate_rnn() && r.status == Status::diverged && c->size() == run + 1;
+    if (r.epochs_run < 0 || (c->size() != run && !extra_nonfinite))
       throw IoError(fmt::format("{}: cannot write: curves.{} has {} values but epochs_run is {}",
                                 path, name, c->size(), r.epochs_run));
   }
-  if (r.epochs_planned != r.spec.train.resolved_epochs())
+  if (r.epochs_planned != r.spec.planned_epochs())
     throw IoError(
         fmt::format("{}: cannot write: epochs_planned is {} but the spec resolves to {} epochs",
-                    path, r.epochs_planned, r.spec.train.resolved_epochs()));
+                    path, r.epochs_planned, r.spec.planned_epochs()));
 }
 
 /// Creates (truncates) `file` with open(2), so that a missing directory or a
@@ -106,8 +108,9 @@ void write_task_file(const std::string& path, const TaskResult& r, const Provena
   row.result = &r;
   try {
     create_empty(tmp);
-    write_campaign_rows(tmp, MPI_COMM_NULL, meta, 1, 0, {row}, r.spec.model.n, 0,
-                        curve_points(row));
+    const std::vector<FileRow> rows{row};
+    write_campaign_rows(tmp, MPI_COMM_NULL, meta, 1, 0, rows, r.spec.rate_rnn() ? r.spec.model.n : 0, 0,
+                        curve_points(row), local_extras_layout(rows));
     fsync_file(tmp);
   } catch (const IoError& e) {
     discard_temp(tmp);

@@ -1,0 +1,54 @@
+#pragma once
+// One ghost-mechanism task of a campaign (SPEC §5, seed 001; families
+// ghost-rank1 and ghost-rankK), resumable through train/runner.hpp.
+//
+// Phase 1: train.epochs epochs of plain SGD at train.lr from the seed's
+// initial network (model/ghost_rnn.hpp), N = model.n, c = ghost.confidence
+// (rank 1) or rank K = ghost.rank. Phase 2 (only when ghost.recovery_confidence
+// > 0, rank 1): the recovery experiment of seed 001 Fig. 4, i.e. continue from
+// the final state of phase 1 with a fresh plain-SGD optimiser (plain SGD has no
+// state, so "fresh" only means the epoch counter), confidence
+// ghost.recovery_confidence, ghost.recovery_epochs epochs at ghost.recovery_lr
+// (0: train.lr). A recovery task recomputes phase 1 (deterministic): one task
+// per (seed, recovery c), no dependency between tasks.
+//
+// Outputs (TaskResult):
+//   curves          loss, accuracy, grad_norm of every epoch of both phases
+//                   (values of the forward pass BEFORE that epoch's update);
+//                   reliability = 0. epochs_run counts updates of both phases.
+//   extras.initial  packed parameters (Rank1Params/RankKParams pack()) at epoch 0
+//   extras.final    after the last update
+//   metrics         phase1_epochs, final_loss, final_accuracy (after phase 1),
+//                   best_accuracy, tail_best_accuracy, learned, stuck (SPEC §5:
+//                   learned = best accuracy > 0.5, stuck = learned and accuracy
+//                   <= 0.5 over the last ghost.tail epochs), loss_ratio
+//                   (final / first loss; rank-K criterion < 1e-2);
+//                   recovery tasks also recovery_c, recovery_final_accuracy
+//                   (after the last recovery update), recovery_mean_accuracy
+//                   (mean of the recovery epochs' accuracies), recovery_best_accuracy
+//   tables          rank 1, ghost.diag_every > 0: "latent" {epoch, fixed_points,
+//                   min_speed, kappa_slowest, ghosts, ghost_speed, ghost_kappa}
+//                   (rank1_latent on κ ∈ [-15, 15]) and "flow" {epoch, kappa, f}
+//                   (f(κ) on 241 points of κ ∈ [-3, 3]) every diag_every epochs of
+//                   phase 1, epoch 0 and the end of phase 1 included;
+//                   rank K <= 2, diag_every > 0: "slow_points" {epoch, k1, k2,
+//                   speed, eig_re_max, converged} (find_slow_points; k2 = NaN for
+//                   K = 1). K > 2: no diagnostics (grid^K candidates).
+//                   Recovery tasks: "recovery" {epoch, loss, accuracy}, epochs
+//                   0..recovery_epochs, the last row evaluated after the last update.
+//   cls             learned as above; net_class fail (the PSD classes of SPEC
+//                   §3.5 do not apply); status diverged at the first non-finite
+//                   loss or gradient (a recorded outcome).
+#include <optional>
+
+#include "core/result.hpp"
+#include "core/spec.hpp"
+#include "train/runner.hpp"
+
+namespace memphase {
+
+/// Runs (or resumes, from ctl->resume) one ghost task; nullopt when ctl
+/// asked it to stop (after saving its state).
+std::optional<TaskResult> run_ghost_task(const TaskSpec& spec, RunControl* ctl = nullptr);
+
+}  // namespace memphase

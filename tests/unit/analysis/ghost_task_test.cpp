@@ -1,0 +1,195 @@
+// One ghost task of a campaign (analysis/ghost_task.hpp): the same numbers as
+// the model's own training loop, resume == uninterrupted run, diagnostics
+// tables, the recovery phase and the journal encoding of the extras.
+#include "analysis/ghost_task.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/bytes.hpp"
+#include "model/ghost_rnn.hpp"
+
+namespace memphase {
+namespace {
+
+TaskSpec rank1(std::int64_t epochs, std::uint64_t seed = 0) {
+  TaskSpec s;
+  s.ghost.kind = GhostModel::rank1;
+  s.model.n = 100;
+  s.train.lr = 0.02;
+  s.train.momentum = 0.0;
+  s.train.weight_decay = 0.0;
+  s.train.epochs = epochs;
+  s.train.seed = seed;
+  return s;
+}
+
+TEST(GhostTask, Rank1MatchesTheModelsTrainingLoop) {
+  const TaskSpec s = rank1(300, 3);
+  const TaskResult r = *run_ghost_task(s);
+  GhostRank1<double> net = GhostRank1<double>::init(100, 3);
+  GhostTrainOptions opt;
+  opt.epochs = 300;
+  opt.lr = 0.02;
+  const GhostTrainRecord rec = net.train(opt);
+  ASSERT_EQ(r.epochs_run, 300);
+  ASSERT_EQ(r.curves.size(), 300u);
+  for (std::size_t e = 0; e < 300; ++e) {
+    EXPECT_EQ(r.curves.loss[e], static_cast<float>(rec.loss[e])) << e;
+    EXPECT_EQ(r.curves.accuracy[e], static_cast<float>(rec.accuracy[e])) << e;
+  }
+  EXPECT_DOUBLE_EQ(r.extras.metric("final_loss"), rec.final_loss);
+  const GhostOutcome o = ghost_outcome(rec);
+  EXPECT_EQ(r.extras.metric("learned"), o.learned ? 1.0 : 0.0);
+  EXPECT_EQ(r.extras.metric("stuck"), o.stuck ? 1.0 : 0.0);
+  EXPECT_EQ(r.extras.initial.size(), 300u);
+  const Vec<double> fin = net.params().pack();
+  for (Eigen::Index i = 0; i < fin.size(); ++i)
+    EXPECT_EQ(r.extras.final[static_cast<std::size_t>(i)], static_cast<float>(fin(i)));
+}
+
+/// Runs with a controller that checkpoints at `ckpt` and stops at `stop`
+/// (epochs), then resumes from the last saved state.
+TaskResult interrupted(const TaskSpec& s, std::int64_t ckpt, std::int64_t stop) {
+  std::string saved;
+  RunControl ctl;
+  ctl.poll = [&](std::int64_t e) {
+    return e == stop ? RunAction::stop : e == ckpt ? RunAction::checkpoint : RunAction::go_on;
+  };
+  ctl.save = [&](std::string st) { saved = std::move(st); };
+  EXPECT_FALSE(run_ghost_task(s, &ctl).has_value());
+  RunControl again;
+  again.resume = saved;
+  return *run_ghost_task(s, &again);
+}
+
+/// Bitwise comparison (NaN entries compare equal): the encoded extras.
+std::string bytes_of(const Extras& x) {
+  TaskResult t;
+  t.extras = x;
+  ByteWriter w;
+  put(w, t);
+  return w.take();
+}
+
+void expect_same(const TaskResult& a, const TaskResult& b) {
+  EXPECT_EQ(a.curves, b.curves);
+  EXPECT_EQ(a.epochs_run, b.epochs_run);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(bytes_of(a.extras), bytes_of(b.extras));
+}
+
+TEST(GhostTask, ResumeInEitherPhaseEqualsAnUninterruptedRun) {
+  TaskSpec s = rank1(400, 1);
+  s.ghost.diag_every = 100;
+  s.ghost.recovery_confidence = 0.1;
+  s.ghost.recovery_epochs = 50;
+  const TaskResult whole = *run_ghost_task(s);
+  expect_same(interrupted(s, 150, 250), whole);  // stopped in phase 1
+  expect_same(interrupted(s, 410, 430), whole);  // stopped in the recovery phase
+}
+
+TEST(GhostTask, RankKResume) {
+  TaskSpec s = rank1(200, 2);
+  s.ghost.kind = GhostModel::rankK;
+  s.ghost.rank = 2;
+  s.model.n = 30;
+  s.ghost.diag_every = 100;
+  const TaskResult whole = *run_ghost_task(s);
+  EXPECT_EQ(whole.extras.initial.size(), static_cast<std::size_t>(2 * 30 * 2 + 30 + 30 + 1));
+  ASSERT_NE(whole.extras.table("slow_points"), nullptr);
+  EXPECT_GT(whole.extras.table("slow_points")->rows(), 0u);
+  expect_same(interrupted(s, 50, 120), whole);
+}
+
+TEST(GhostTask, LatentTablesEveryDiagEpochAndAtTheEnd) {
+  TaskSpec s = rank1(250, 0);
+  s.ghost.diag_every = 100;
+  const TaskResult r = *run_ghost_task(s);
+  const Table* lat = r.extras.table("latent");
+  const Table* flow = r.extras.table("flow");
+  ASSERT_NE(lat, nullptr);
+  ASSERT_NE(flow, nullptr);
+  ASSERT_EQ(lat->rows(), 4u);  // epochs 0, 100, 200 and the end, 250
+  EXPECT_EQ(lat->data[0], 0.0);
+  EXPECT_EQ(lat->data[3 * 7], 250.0);
+  EXPECT_EQ(flow->rows(), 4u * 241u);
+  // The recorded fixed-point count is that of the parameters of its epoch.
+  GhostRank1<double> net = GhostRank1<double>::init(100, 0);
+  for (int e = 0; e < 100; ++e) net.sgd_step(0.02);
+  EXPECT_EQ(lat->data[1 * 7 + 1], rank1_latent(net.params()).fixed_points);
+}
+
+TEST(GhostTask, RecoveryPhaseLowersTheConfidenceAndRecordsItsCurve) {
+  TaskSpec s = rank1(6000, 0);  // seed 0 ends stuck in the no-learning zone at lr 0.02
+  s.ghost.recovery_confidence = 0.0853;
+  s.ghost.recovery_epochs = 100;
+  const TaskResult r = *run_ghost_task(s);
+  ASSERT_EQ(r.extras.metric("stuck"), 1.0);
+  EXPECT_EQ(r.epochs_run, 6100);
+  const Table* t = r.extras.table("recovery");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->rows(), 101u);  // epochs 0..99 before their update, then after the last
+  EXPECT_EQ(r.extras.metric("recovery_final_accuracy"), t->data[100 * 3 + 2]);
+  // The same continuation by hand.
+  GhostRank1<double> net = GhostRank1<double>::init(100, 0);
+  GhostTrainOptions opt;
+  opt.epochs = 6000;
+  net.train(opt);
+  const GhostTrainRecord rec = ghost_recover(net, 0.0853, 100, 0.02);
+  EXPECT_DOUBLE_EQ(r.extras.metric("recovery_final_accuracy"), rec.final_accuracy);
+}
+
+TEST(GhostTask, AbsurdLearningRateIsAnOutcomeNotACrash) {
+  // tanh saturates, so a ghost network's gradient vanishes instead of
+  // overflowing (the model's own tests inject NaN parameters for the
+  // diverged status). Whatever happens must be a consistent record.
+  for (GhostModel kind : {GhostModel::rank1, GhostModel::rankK}) {
+    TaskSpec s = rank1(50, 0);
+    s.ghost.kind = kind;
+    s.ghost.rank = kind == GhostModel::rankK ? 2 : 1;
+    s.model.n = 20;
+    s.train.lr = 1e308;
+    TaskResult r;
+    ASSERT_NO_THROW(r = *run_ghost_task(s));
+    const std::size_t extra = r.status == Status::diverged ? 1 : 0;
+    EXPECT_EQ(r.curves.size(), static_cast<std::size_t>(r.epochs_run) + extra);
+    EXPECT_EQ(std::isnan(r.extras.metric("final_loss")), r.status == Status::diverged);
+  }
+}
+
+TEST(GhostTask, ExtrasSurviveTheJournalEncoding) {
+  TaskSpec s = rank1(120, 4);
+  s.ghost.diag_every = 60;
+  const TaskResult r = *run_ghost_task(s);
+  ByteWriter w;
+  put(w, r);
+  ByteReader rd(w.str(), "test");
+  TaskResult back;
+  get(rd, back);
+  EXPECT_TRUE(rd.done());
+  EXPECT_EQ(bytes_of(back.extras), bytes_of(r.extras));
+  EXPECT_EQ(back.extras.tables.size(), 2u);
+  EXPECT_EQ(back.extras.metrics.size(), r.extras.metrics.size());
+  EXPECT_EQ(back.spec.ghost.kind, GhostModel::rank1);
+  EXPECT_EQ(back.spec.ghost.diag_every, 60);
+}
+
+TEST(GhostTask, CorruptResumeStateThrows) {
+  RunControl ctl;
+  ctl.resume = std::string("not a state");
+  EXPECT_THROW(run_ghost_task(rank1(10), &ctl), IoError);
+  // A state of another task is refused too.
+  std::string saved;
+  RunControl a;
+  a.poll = [](std::int64_t e) { return e == 5 ? RunAction::stop : RunAction::go_on; };
+  a.save = [&](std::string st) { saved = std::move(st); };
+  run_ghost_task(rank1(10, 1), &a);
+  RunControl b;
+  b.resume = saved;
+  EXPECT_THROW(run_ghost_task(rank1(10, 2), &b), IoError);
+}
+
+}  // namespace
+}  // namespace memphase
