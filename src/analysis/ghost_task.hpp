@@ -19,10 +19,12 @@
 //   extras.initial  packed parameters (Rank1Params/RankKParams pack()) at epoch 0
 //   extras.final    after the last update
 //   metrics         phase1_epochs, final_loss, final_accuracy (after phase 1),
-//                   best_accuracy, tail_best_accuracy, learned, stuck (SPEC §5:
-//                   learned = best accuracy > 0.5, stuck = learned and accuracy
-//                   <= 0.5 over the last ghost.tail epochs), loss_ratio
-//                   (final / first loss; rank-K criterion < 1e-2);
+//                   best_accuracy, tail_best_accuracy, learned_accuracy (best
+//                   accuracy > 0.5, Fig. 4), learned_loss (final / first loss
+//                   < 1e-2, Fig. S2), learned (the family's criterion: accuracy
+//                   for rank 1, loss for rank K; also cls.learned), stuck
+//                   (learned_accuracy and accuracy <= 0.5 over the last
+//                   ghost.tail epochs), loss_ratio (final / first loss);
 //                   recovery tasks also recovery_c, recovery_final_accuracy
 //                   (after the last recovery update), recovery_mean_accuracy
 //                   (mean of the recovery epochs' accuracies), recovery_best_accuracy
@@ -34,6 +36,9 @@
 //                   rank K <= 2, diag_every > 0: "slow_points" {epoch, k1, k2,
 //                   speed, eig_re_max, converged} (find_slow_points; k2 = NaN for
 //                   K = 1). K > 2: no diagnostics (grid^K candidates).
+//                   Always: "checkpoints" {epoch, loss, accuracy} at epochs
+//                   1, 2, 5, 10, 20, 50, ... below the end of phase 1, then its
+//                   end (after the last update).
 //                   Recovery tasks: "recovery" {epoch, loss, accuracy}, epochs
 //                   0..recovery_epochs, the last row evaluated after the last update.
 //   cls             learned as above; net_class fail (the PSD classes of SPEC

@@ -49,11 +49,19 @@ NetOutcome outcome_of(const TaskResult& r) {
   o.net_class = r.cls.net_class;
   o.learned = r.cls.learned;
   o.psd_ratio = r.cls.psd_ratio;
+  o.extras = r.extras;
+  o.extras.initial.clear();  // analysis never needs the parameters
+  o.extras.final.clear();
   return o;
 }
 
 /// --reclassify and --lyapunov need network dynamics; a toy campaign has none.
 void refuse_toy_rows(const AnalysisInput& in, const std::string& where, const LoadOptions& opt) {
+  if (in.campaign.base.ghost.enabled() || in.campaign.base.wcrnn.enabled())
+    throw ConfigError(fmt::format(
+        "{}: {}: family {} has no PSD classes (SPEC §3.5 applies to the rate RNN); its diagnostics "
+        "(latent flow, Lyapunov spectrum) are recorded per task",
+        where, opt.reclassify ? "--reclassify" : "--lyapunov", in.campaign.family));
   if (in.campaign.base.toy.enabled())
     throw ConfigError(fmt::format(
         "{}: {}: family {} is a toy model (SPEC §4) with no network dynamics (its tasks record "
@@ -164,6 +172,11 @@ void load_from_h5(AnalysisInput& in, const CampaignFileReader& f, const LoadOpti
     o.net_class = static_cast<NetClass>(cols.net_class[k]);
     o.learned = cols.learned[k] != 0;
     o.psd_ratio = cols.psd_ratio[k];
+  }
+  if (!in.campaign.base.rate_rnn()) {
+    std::vector<Extras> ex = f.all_extras(false);
+    for (std::size_t i = 0; i < in.nets.size(); ++i)
+      if (row_of[i] >= 0 && in.nets[i].done) in.nets[i].extras = std::move(ex[static_cast<std::size_t>(row_of[i])]);
   }
   if (opt.reclassify || opt.lyapunov) {
     refuse_toy_rows(in, f.path(), opt);
@@ -635,7 +648,9 @@ AnalysisReport analyze(const AnalysisInput& in, const AnalyzeOptions& opt) {
     r.learned += cell.learned;
   }
 
-  if (r.toy) {
+  if (!c.base.rate_rnn() && !r.toy) {
+    r.model = model_report(in);
+  } else if (r.toy) {
     toy_fits(in, opt, r);
   } else if (c.base.task.kind == TaskKind::no_memory) {
     nomem_fits(in, opt, r);
@@ -828,6 +843,7 @@ std::string summary_json(const AnalysisInput& in, const AnalysisReport& r) {
     ex[e.name] = x;
   }
   j["exponents"] = ex;
+  if (!r.model.empty()) j["model"] = nlohmann::ordered_json::parse(model_report_json(in, r.model));
   return j.dump(2) + "\n";
 }
 
@@ -919,6 +935,10 @@ std::string write_analysis(const AnalysisInput& in, const AnalysisReport& r) {
   atomic_write(out + "/scaling.md", scaling_markdown(in, r));
   atomic_write(out + "/scaling.tex", scaling_latex(in, r));
   if (in.lyapunov) atomic_write(out + "/lyapunov.csv", lyapunov_csv(in));
+  for (const auto& [name, text] : model_report_files(in, r.model)) {
+    if (name.find('/') != std::string::npos) make_dirs(out + "/" + name.substr(0, name.rfind('/')));
+    atomic_write(out + "/" + name, text);
+  }
   // Last: a reader that sees the new summary sees the new tables too.
   atomic_write(out + "/summary.json", summary_json(in, r));
   return out;
@@ -931,7 +951,9 @@ std::string format_analysis(const AnalysisInput& in, const AnalysisReport& r) {
   for (const std::string& n : in.notes) o += "  note: " + n + "\n";
   o += fmt::format("  networks       {} of {} done{}\n", r.done, r.tasks,
                    r.complete() ? " (complete)" : fmt::format(" ({} missing: partial campaign)", r.missing()));
-  if (r.toy) {
+  if (!r.model.empty()) {
+    o += format_model_report(in, r.model);
+  } else if (r.toy) {
     o += fmt::format("  learned        {} of {} done\n", r.learned, r.done);
   } else if (c.base.task.kind == TaskKind::no_memory) {
     o += fmt::format("  learned        {} of {} done (aborted {}, diverged {})\n", r.learned, r.done,

@@ -17,7 +17,9 @@
 #include "analysis/classify.hpp"
 #include "analysis/exponent.hpp"
 #include "analysis/fit.hpp"
+#include "campaign/model_report.hpp"
 #include "config/campaign.hpp"
+#include "core/result.hpp"
 #include "core/types.hpp"
 
 namespace memphase {
@@ -32,6 +34,8 @@ struct NetOutcome {
   /// --lyapunov: largest Lyapunov exponent (per step) of the free run of an
   /// LC or SP network (analysis/lyapunov.hpp free_run_spectrum); else NaN.
   double lambda1 = std::numeric_limits<double>::quiet_NaN();
+  /// Ghost / WCRNN tasks: named metrics and diagnostic tables (no parameters).
+  Extras extras;
 };
 
 enum class AnalysisSource { automatic, h5, journals };
@@ -112,6 +116,7 @@ struct AnalysisReport {
   std::vector<BoundaryRow> boundaries;
   std::vector<ExponentReport> exponents;
   AnalyzeOptions options;
+  ModelReport model;                    ///< ghost / WCRNN families (campaign/model_report.hpp)
 
   std::int64_t missing() const { return tasks - done; }
   bool complete() const { return tasks > 0 && done == tasks; }

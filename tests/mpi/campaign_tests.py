@@ -679,7 +679,65 @@ def t_soak():
     run_faults([rng.choice(FAULT_KINDS) for _ in range(ARGS.soak)])
 
 
-TESTS = {"run": t_run, "crash": t_crash, "signal": t_signal, "config-change": t_config_change,
+def h5_everything(path):
+    """Every dataset of a campaign file as bytes, but the wall-clock ones."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and name not in ("tasks/train_seconds",):
+                out[name] = obj[()].tobytes()
+        f.visititems(visit)
+    return out
+
+
+def compare_all(a_path, b_path):
+    a, b = h5_everything(a_path), h5_everything(b_path)
+    if set(a) != set(b):
+        raise SystemExit(f"FAIL: different datasets: {sorted(set(a) ^ set(b))}")
+    bad = [k for k in a if a[k] != b[k]]
+    if bad:
+        raise SystemExit(f"FAIL: datasets differ: {bad}")
+    print(f"identical: {len(a)} datasets (metrics, tables, params, curves) bitwise equal")
+
+
+def t_model_families():
+    """A campaign of a runner family (ghost / WCRNN; --campaign): np 1
+    reference, np 3 run, and SIGKILLs mid-training of a worker and of rank 0
+    at np 2, each resumed from checkpoints; every file bitwise equal to the
+    reference (but train_seconds), every task committed once."""
+    ref_dir = fresh("model-ref")
+    mpirun(1, "run", ARGS.campaign, "--out", ref_dir)
+    ref = os.path.join(ref_dir, "campaign.h5")
+    with h5py.File(ref, "r") as f:
+        total = len(f["grid/lr"])
+        if "metrics" not in f or "params" not in f:
+            raise SystemExit("FAIL: no /metrics or /params in a runner-family campaign")
+    d = fresh("model-np3")
+    mpirun(3, "run", ARGS.campaign, "--out", d)
+    compare_all(os.path.join(d, "campaign.h5"), ref)
+    assert_no_double_commits(d, total)
+    rng = random.Random(ARGS.seed)
+    for i, fault in enumerate([f"epoch:1:{rng.randint(120, 400)}", f"epoch:0:{rng.randint(120, 400)}"]):
+        d = fresh(f"model-crash-{i}")
+        p = mpirun(2, "run", ARGS.campaign, "--out", d, env={"MEMPHASE_FAULT": fault}, check=False)
+        if p.returncode == 0:
+            raise SystemExit(f"FAIL: fault {fault} did not fire")
+        if not glob.glob(os.path.join(d, "ckpt", "*")):
+            raise SystemExit(f"FAIL: fault {fault}: no checkpoint left to resume from")
+        mpirun(2, "run", ARGS.campaign, "--out", d)
+        resumed = resumed_from_checkpoint(d)
+        if not resumed:
+            raise SystemExit("FAIL: no task resumed from a checkpoint")
+        print(f"fault {fault}: resumed from checkpoints at epochs {resumed}")
+        compare_all(os.path.join(d, "campaign.h5"), ref)
+        assert_no_double_commits(d, total)
+    a = subprocess.run([ARGS.memphase, "analyze", ref_dir], capture_output=True, text=True)
+    sys.stdout.write(a.stdout)
+    if a.returncode != 0 or not os.path.exists(os.path.join(ref_dir, "analysis", "metrics.csv")):
+        raise SystemExit(f"FAIL: analyze exit {a.returncode}: {a.stderr[-2000:]}")
+
+
+TESTS = {"run": t_run, "model": t_model_families, "crash": t_crash, "signal": t_signal, "config-change": t_config_change,
          "walltime": t_walltime, "lock": t_lock,
          "fault-quick": t_fault_quick, "soak": t_soak,
          "bad-inputs": t_bad_inputs, "diverge": t_diverge, "analyze": t_analyze}

@@ -170,7 +170,7 @@ TEST(GhostTask, ExtrasSurviveTheJournalEncoding) {
   get(rd, back);
   EXPECT_TRUE(rd.done());
   EXPECT_EQ(bytes_of(back.extras), bytes_of(r.extras));
-  EXPECT_EQ(back.extras.tables.size(), 2u);
+  EXPECT_EQ(back.extras.tables.size(), 3u);  // latent, flow, checkpoints
   EXPECT_EQ(back.extras.metrics.size(), r.extras.metrics.size());
   EXPECT_EQ(back.spec.ghost.kind, GhostModel::rank1);
   EXPECT_EQ(back.spec.ghost.diag_every, 60);

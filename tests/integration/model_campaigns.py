@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""The quick variants of the ghost (SPEC §5, issue 6) and WCRNN (SPEC §6,
+issue 7) campaigns through the real path: mpirun memphase run -> gather ->
+analyze, then checks of the files and of the science each one must show.
+
+  model_campaigns.py --memphase BIN --campaigns DIR --work DIR
+                     [--mpiexec M --numproc-flag=-n --preflags=FLAGS] NAME ...
+
+Checks per campaign (by name):
+  ghost-fig4-quick        phase-1 counts once per seed; some networks stuck;
+                          every stuck network stays at accuracy 0.5 at c = 10;
+                          at c = 0.0853 and c = 1 the stuck ones recover
+                          (mean accuracy after 100 epochs >= 0.6).
+  ghost-lr-sweep-quick    checkpoints table: loss at every checkpoint epoch for
+                          every lr; latent table in campaign.h5.
+  ghost-rank-sweep-quick  fraction learned per (rank, lr) in metrics.csv;
+                          rank-2 slow points in campaign.h5.
+  wcrnn-*-quick           eval metrics present; (p)sMNIST above chance (0.1).
+Prints one summary line per campaign (numbers for the closing note).
+"""
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import h5py
+
+
+def run(cmd, env=None):
+    print("+", " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    sys.stdout.write(p.stdout[-3000:])
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr[-3000:])
+        raise SystemExit(f"FAIL: exit {p.returncode}: {' '.join(cmd)}")
+    return p.stdout
+
+
+def metrics(d):
+    with open(os.path.join(d, "analysis", "metrics.csv"), newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def check_fig4(d, s):
+    fig4 = s["model"]["fig4"]
+    assert len(fig4) == 1, fig4
+    f = fig4[0]
+    if not (f["seeds"] == 20 and f["stuck"] > 0 and f["learned"] >= f["stuck"]):
+        raise SystemExit(f"FAIL: fig4 counts {f}")
+    rec = {round(r["c"], 4): r for r in s["model"]["recovery"]}
+    at10 = rec[10.0]["final_accuracy"]
+    if at10["n"] != f["stuck"] or abs(at10["mean"] - 0.5) > 1e-9:
+        raise SystemExit(f"FAIL: at c = 10 the stuck networks must stay at 0.5: {at10}")
+    for c in (0.0853, 1.0):
+        m = rec[c]["final_accuracy"]["mean"]
+        if not m >= 0.6:
+            raise SystemExit(f"FAIL: no recovery at c = {c}: {rec[c]}")
+    return (f"{f['seeds']} seeds: {f['learned']} learned, {f['stuck']} stuck; recovery after 100 epochs "
+            + ", ".join(f"c={c}: {rec[c]['final_accuracy']['mean']:.3f}±{rec[c]['final_accuracy']['sem']:.3f}"
+                        for c in sorted(rec)))
+
+
+def check_lr_sweep(d, s):
+    with open(os.path.join(d, "analysis", "tables", "checkpoints.csv"), newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    lrs = {r["lr"] for r in rows}
+    last = [r for r in rows if r["epoch"] == "6000"]
+    if len(lrs) != 6 or len(last) != 6:
+        raise SystemExit(f"FAIL: checkpoints.csv has {len(lrs)} lrs, {len(last)} final rows")
+    with h5py.File(os.path.join(d, "campaign.h5"), "r") as f:
+        if f["tables/latent/data"].shape[1] != 7:
+            raise SystemExit("FAIL: latent table shape")
+    return "final loss by lr: " + ", ".join(f"{float(r['lr']):.2g}: {float(r['loss_mean']):.3f}" for r in last)
+
+
+def check_rank_sweep(d, s):
+    learned = {(r["rank"], r["lr"]): float(r["mean"]) for r in metrics(d) if r["metric"] == "learned"}
+    if len(learned) != 12:
+        raise SystemExit(f"FAIL: {len(learned)} (rank, lr) cells with 'learned'")
+    with h5py.File(os.path.join(d, "campaign.h5"), "r") as f:
+        sp = f["tables/slow_points/data"][:]
+        if sp.shape[0] == 0:
+            raise SystemExit("FAIL: no rank-2 slow points recorded")
+    return "fraction learned (rank, lr): " + ", ".join(f"({k[0]}, {float(k[1]):.2g}) {v:.2f}" for k, v in sorted(learned.items()))
+
+
+def check_wcrnn(d, s):
+    rows = metrics(d)
+    acc = [float(r["mean"]) for r in rows if r["metric"] == "eval_accuracy" and r["mean"]]
+    loss = [float(r["mean"]) for r in rows if r["metric"] == "eval_loss" and r["mean"]]
+    if not loss:
+        raise SystemExit("FAIL: no eval_loss in metrics.csv")
+    fam = s["campaign"]["name"]
+    if "mnist" in fam and not (acc and max(acc) > 0.1):
+        raise SystemExit(f"FAIL: (p)sMNIST not above chance: {acc}")
+    return f"eval_loss {min(loss):.4g}..{max(loss):.4g}" + (f", eval_accuracy max {max(acc):.3f}" if acc else "")
+
+
+CHECKS = {"ghost-fig4-quick": check_fig4, "ghost-lr-sweep-quick": check_lr_sweep,
+          "ghost-rank-sweep-quick": check_rank_sweep}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--memphase", required=True)
+    ap.add_argument("--campaigns", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--mpiexec", default="mpirun")
+    ap.add_argument("--numproc-flag", default="-n")
+    ap.add_argument("--preflags", default="")
+    ap.add_argument("--np", type=int, default=2)
+    ap.add_argument("names", nargs="+")
+    a = ap.parse_args()
+    env = dict(os.environ)
+    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")
+    lines = []
+    for name in a.names:
+        d = os.path.join(a.work, name)
+        shutil.rmtree(d, ignore_errors=True)
+        t0 = time.time()
+        run([a.mpiexec, a.numproc_flag, str(a.np)] + a.preflags.split() +
+            [a.memphase, "run", os.path.join(a.campaigns, name + ".yaml"), "--out", d], env)
+        t_run = time.time() - t0
+        run([a.memphase, "analyze", d])
+        s = json.load(open(os.path.join(d, "analysis", "summary.json")))
+        if s["counts"]["done"] != s["counts"]["tasks"]:
+            raise SystemExit(f"FAIL: {name}: {s['counts']}")
+        for f in ("metrics.csv", "model.md", "model.tex"):
+            if not os.path.exists(os.path.join(d, "analysis", f)):
+                raise SystemExit(f"FAIL: {name}: analysis/{f} missing")
+        check = CHECKS.get(name, check_wcrnn if name.startswith("wcrnn") else None)
+        what = check(d, s) if check else ""
+        lines.append(f"| {name} | {s['counts']['tasks']} | {t_run:.1f} s | {what} |")
+    print("| campaign | tasks | run (np %d) | result |\n|---|---:|---:|---|" % a.np)
+    print("\n".join(lines))
+    print(f"ok: {len(a.names)} model campaign(s) pass")
+
+
+if __name__ == "__main__":
+    main()
