@@ -42,6 +42,7 @@
 // gradient checks) and float. Kernels never throw; a non-finite loss or
 // gradient is reported (finite = false) and no update is made.
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/spec.hpp"
@@ -148,6 +149,9 @@ class Wcrnn {
   /// the momentum buffer lives in the model (reset_optimizer() zeroes it).
   WcrnnStep sgd_step(const WcrnnBatch<S>& batch, const WcrnnSgdOptions& opt);
   void reset_optimizer();
+  /// The momentum buffer v (same shapes as params()), for checkpoints.
+  const Params& momentum() const { return v_; }
+  void set_momentum(Params v) { v_ = std::move(v); }
 
  private:
   Params p_;
