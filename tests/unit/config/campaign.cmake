@@ -7,3 +7,6 @@ memphase_unit_test(campaign_config_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/campai
 get_filename_component(memphase_campaigns_dir "${CMAKE_CURRENT_LIST_DIR}/../../../campaigns" ABSOLUTE)
 target_compile_definitions(campaign_config_test PRIVATE
                            MEMPHASE_CAMPAIGNS_DIR="${memphase_campaigns_dir}")
+# Ghost / WCRNN families (issues 6, 7).
+memphase_unit_test(model_config_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/model_config_test.cpp DEPS memphase::config)
+target_compile_definitions(model_config_test PRIVATE MEMPHASE_CAMPAIGNS_DIR="${memphase_campaigns_dir}")
