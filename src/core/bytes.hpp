@@ -70,7 +70,7 @@ class ByteReader {
     const auto n = get<std::uint64_t>();
     if (n > remaining() / sizeof(T)) fail("vector length");
     std::vector<T> v(n);
-    std::memcpy(v.data(), need(n * sizeof(T)), n * sizeof(T));
+    if (n > 0) std::memcpy(v.data(), need(n * sizeof(T)), n * sizeof(T));
     return v;
   }
   template <class M>

@@ -100,7 +100,28 @@ def check_wcrnn(d, s):
     return f"eval_loss {min(loss):.4g}..{max(loss):.4g}" + (f", eval_accuracy max {max(acc):.3f}" if acc else "")
 
 
-CHECKS = {"ghost-fig4-quick": check_fig4, "ghost-lr-sweep-quick": check_lr_sweep,
+def check_wcrnn_lyapunov(d, s):
+    """Small γ: every exponent ≈ log r (acceptance: within 0.01); the
+    deviation max_i |λ_i - log|eig_i(R)|| grows with γ."""
+    with h5py.File(os.path.join(d, "campaign.h5"), "r") as f:
+        data, off = f["tables/lyapunov/data"][:], f["tables/lyapunov/offset"][:]
+        cols = f["tables/lyapunov"].attrs["columns"].split(",")
+        gamma, r = f["grid/gamma"][:], f["grid/r"][:]
+    ie, il = cols.index("exponent"), cols.index("log_abs_eig_R")
+    dev = {}
+    for k in range(len(gamma)):
+        t = data[off[k]:off[k + 1]]
+        dev.setdefault(float(gamma[k]), []).append(float(abs(t[:, ie] - t[:, il]).max()))
+    worst = {g: max(v) for g, v in sorted(dev.items())}
+    if not worst[min(worst)] < 0.01:
+        raise SystemExit(f"FAIL: at γ = {min(worst)} the spectrum deviates {worst[min(worst)]} from log|eig R|")
+    means = [sum(v) / len(v) for g, v in sorted(dev.items())]
+    if any(b < a for a, b in zip(means, means[1:])):
+        raise SystemExit(f"FAIL: the mean deviation does not grow with γ: {means}")
+    return "max |λ - log|eig R|| by γ: " + ", ".join(f"{g:g}: {w:.2e}" for g, w in worst.items())
+
+
+CHECKS = {"wcrnn-lyapunov": check_wcrnn_lyapunov, "ghost-fig4-quick": check_fig4, "ghost-lr-sweep-quick": check_lr_sweep,
           "ghost-rank-sweep-quick": check_rank_sweep}
 
 
@@ -113,12 +134,18 @@ def main():
     ap.add_argument("--numproc-flag", default="-n")
     ap.add_argument("--preflags", default="")
     ap.add_argument("--np", type=int, default=2)
+    ap.add_argument("--data", default="", help="MEMPHASE_DATA of the (p)sMNIST campaigns")
     ap.add_argument("names", nargs="+")
     a = ap.parse_args()
+    if a.data and any("mnist" in n for n in a.names) and not os.path.isdir(os.path.join(a.data, "mnist")):
+        print(f"SKIP: {a.data}/mnist is missing (run `bash scripts/fetch_data.sh {a.data}`)")
+        sys.exit(77)
     env = dict(os.environ)
     env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
     env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")
+    if a.data:
+        env["MEMPHASE_DATA"] = a.data
     lines = []
     for name in a.names:
         d = os.path.join(a.work, name)
@@ -127,7 +154,7 @@ def main():
         run([a.mpiexec, a.numproc_flag, str(a.np)] + a.preflags.split() +
             [a.memphase, "run", os.path.join(a.campaigns, name + ".yaml"), "--out", d], env)
         t_run = time.time() - t0
-        run([a.memphase, "analyze", d])
+        run([a.memphase, "analyze", d], env)
         s = json.load(open(os.path.join(d, "analysis", "summary.json")))
         if s["counts"]["done"] != s["counts"]["tasks"]:
             raise SystemExit(f"FAIL: {name}: {s['counts']}")
