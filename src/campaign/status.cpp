@@ -75,6 +75,7 @@ StatusReport compute_status(const Campaign& c, const std::map<std::uint64_t, Com
     if (!s.decoded) continue;
     if (s.status == Status::diverged) ++r.diverged;
     if (s.status == Status::aborted) ++r.aborted;
+    if (s.learned) ++r.learned;
     switch (s.net_class) {
       case NetClass::fail: ++r.cls_fail; break;
       case NetClass::lc: ++r.cls_lc; break;
@@ -148,6 +149,7 @@ StatusReport read_status(const std::string& dir, int ranks, double gflops) {
       const TaskResult t = read_result(ref, key);
       s.status = t.status;
       s.net_class = t.cls.net_class;
+      s.learned = t.cls.learned;
       s.train_seconds = t.train_seconds;
     } catch (const Error& e) {
       s.decoded = false;
@@ -158,6 +160,7 @@ StatusReport read_status(const std::string& dir, int ranks, double gflops) {
 
   const int P = ranks > 0 ? ranks : last_session_ranks(dir, m.sessions);
   StatusReport r = compute_status(c, committed, checkpoint_keys(p.ckpt_dir()), P, gflops);
+  r.has_classes = c.base.rate_rnn();  // toys, ghost networks and WCRNNs have no PSD classes
   r.dir = dir;
   r.code_version = m.code_version;
   r.created = m.created;
@@ -196,8 +199,10 @@ std::string format_status(const StatusReport& r) {
   row("in flight", fmt::format("{} (checkpointed, not committed)", r.in_flight));
   row("pending", fmt::format("{}", r.pending));
   row("outcomes", fmt::format("diverged {}, aborted {}", r.diverged, r.aborted));
-  row("classes", fmt::format("fail {}, LC {}, SP {}, unstable {}", r.cls_fail, r.cls_lc, r.cls_sp,
-                             r.cls_unstable));
+  if (r.has_classes)
+    row("classes", fmt::format("fail {}, LC {}, SP {}, unstable {}", r.cls_fail, r.cls_lc, r.cls_sp,
+                               r.cls_unstable));
+  row("learned", fmt::format("{} of {} done", r.learned, r.done));
   row("core-hours spent", sig3(r.core_hours));
   row("speed", fmt::format("{:.3g} real/estimated time (cost model {})", r.speed_ratio,
                            r.done > 0 ? "calibrated on the committed tasks" : "uncalibrated: nothing done yet"));
@@ -226,6 +231,7 @@ std::string status_to_json(const StatusReport& r) {
   o += fmt::format(",\"diverged\":{},\"aborted\":{},\"class_fail\":{},\"class_lc\":{},\"class_sp\":{},"
                    "\"class_unstable\":{}",
                    r.diverged, r.aborted, r.cls_fail, r.cls_lc, r.cls_sp, r.cls_unstable);
+  o += fmt::format(",\"learned\":{},\"has_classes\":{}", r.learned, r.has_classes);
   o += fmt::format(",\"core_hours\":{},\"speed_ratio\":{},\"ranks\":{},\"networks_per_core_hour\":{},"
                    "\"networks_per_hour\":{},\"remaining_core_hours\":{},\"eta_seconds\":{}",
                    json_number(r.core_hours), json_number(r.speed_ratio), r.ranks,

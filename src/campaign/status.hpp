@@ -26,6 +26,7 @@ namespace memphase {
 struct CommitSummary {
   Status status = Status::done;
   NetClass net_class = NetClass::fail;
+  bool learned = false;
   double train_seconds = 0.0;  ///< wall time of its training loop (one core)
   bool decoded = true;         ///< false: the record could not be decoded (a warning says why)
 };
@@ -40,6 +41,8 @@ struct StatusReport {
   std::int64_t pending = 0;    ///< neither
   std::int64_t diverged = 0, aborted = 0;  ///< among done (Status)
   std::int64_t cls_fail = 0, cls_lc = 0, cls_sp = 0, cls_unstable = 0;  ///< among decoded done
+  std::int64_t learned = 0;    ///< among decoded done (cls.learned)
+  bool has_classes = true;     ///< false for toy / ghost / WCRNN families (learned only)
 
   double core_hours = 0.0;             ///< spent: sum of train_seconds of committed tasks / 3600
   double est_done_seconds = 0.0;       ///< cost-model estimate of the committed tasks
