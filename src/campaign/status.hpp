@@ -26,9 +26,9 @@ namespace memphase {
 struct CommitSummary {
   Status status = Status::done;
   NetClass net_class = NetClass::fail;
-  bool learned = false;
   double train_seconds = 0.0;  ///< wall time of its training loop (one core)
   bool decoded = true;         ///< false: the record could not be decoded (a warning says why)
+  bool learned = false;        ///< cls.learned
 };
 
 struct StatusReport {
