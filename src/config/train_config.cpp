@@ -66,6 +66,23 @@ struct Family {
   void (*apply)(TaskSpec&);
 };
 
+/// Plain gradient descent of toys and ghost networks: no momentum, no weight
+/// decay, an explicit epoch (GD update) count.
+void plain_sgd(TaskSpec& s, std::int64_t epochs) {
+  s.train.momentum = 0.0;
+  s.train.weight_decay = 0.0;
+  s.train.epochs = epochs;
+}
+
+/// Seed 001 Fig. 4 settings of both ghost families: N = 100, lr 0.02, 6000
+/// epochs of plain SGD (c = 10 is GhostConfig's default).
+void ghost_family(TaskSpec& s, GhostModel kind) {
+  s.ghost.kind = kind;
+  s.model.n = 100;
+  s.train.lr = 0.02;
+  plain_sgd(s, 6000);
+}
+
 constexpr Family families[] = {
     {"dcdt-nopost", [](TaskSpec&) {}},
     {"dcdt-post",
@@ -92,9 +109,7 @@ constexpr Family families[] = {
        s.toy.kind = ToyModel::ghost;
        s.task.delay = 100.0;
        s.task.response = 100.0;
-       s.train.momentum = 0.0;
-       s.train.weight_decay = 0.0;
-       s.train.epochs = 1;
+       plain_sgd(s, 1);
      }},
     {"toy-cycle",
      [](TaskSpec& s) {
@@ -102,30 +117,15 @@ constexpr Family families[] = {
        s.toy.loss = ToyGhostLoss::normalized;
        s.task.delay = 100.0;
        s.task.response = 10.0;
-       s.train.momentum = 0.0;
-       s.train.weight_decay = 0.0;
-       s.train.epochs = 1;
+       plain_sgd(s, 1);
      }},
     // Ghost-mechanism RNNs (SPEC §5, seed 001 Fig. 4 settings): plain SGD,
     // N = 100, lr 0.02, 6000 epochs, c = 10. Rank K: ghost.rank.
-    {"ghost-rank1",
-     [](TaskSpec& s) {
-       s.ghost.kind = GhostModel::rank1;
-       s.model.n = 100;
-       s.train.lr = 0.02;
-       s.train.momentum = 0.0;
-       s.train.weight_decay = 0.0;
-       s.train.epochs = 6000;
-     }},
+    {"ghost-rank1", [](TaskSpec& s) { ghost_family(s, GhostModel::rank1); }},
     {"ghost-rankK",
      [](TaskSpec& s) {
-       s.ghost.kind = GhostModel::rankK;
+       ghost_family(s, GhostModel::rankK);
        s.ghost.rank = 2;
-       s.model.n = 100;
-       s.train.lr = 0.02;
-       s.train.momentum = 0.0;
-       s.train.weight_decay = 0.0;
-       s.train.epochs = 6000;
      }},
     // Weakly coupled residual RNNs (SPEC §6): adding problem T = 100 with
     // R = 0.95 I, γ = 0.1, N = 32, SGD lr 0.05 momentum 0.9, clip 1, batch 32.
