@@ -8,7 +8,10 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "campaign/cost.hpp"
 #include "core/version.hpp"
+#include "model/ghost_rnn.hpp"
+#include "model/wcrnn.hpp"
 #include "model/rate_rnn.hpp"
 #include "train/bptt.hpp"
 #include "train/sgd.hpp"
@@ -83,6 +86,31 @@ BenchResult run_bench(const BenchOptions& opt) {
     }
   })->Unit(benchmark::kMillisecond)->MinTime(opt.min_time);
 
+  // The other families' unit of work (one epoch / one update), for the cost
+  // model of `plan`/`status` (campaign/cost.cpp): measured / modelled time.
+  GhostRank1<double> g1 = GhostRank1<double>::init(100, 0);
+  GhostRankK<double> gk = GhostRankK<double>::init(100, 100, 0);
+  benchmark::RegisterBenchmark("ghost_rank1", [&](benchmark::State& st) {
+    for (auto _ : st) benchmark::DoNotOptimize(g1.sgd_step(1e-9).loss);
+  })->Unit(benchmark::kMicrosecond)->MinTime(opt.min_time);
+  benchmark::RegisterBenchmark("ghost_rank100", [&](benchmark::State& st) {
+    for (auto _ : st) benchmark::DoNotOptimize(gk.sgd_step(1e-9).loss);
+  })->Unit(benchmark::kMicrosecond)->MinTime(opt.min_time);
+  ResidualSpec rot{ResidualKind::rotational, 0.999, 0.224};
+  Wcrnn<float> wa = Wcrnn<float>::init(32, 2, 1, 0.1f, rot, WcrnnLoss::mse, 0);
+  const WcrnnBatch<float> adding = adding_problem<float>(100, 0, 0, 32);
+  Wcrnn<float> ws = Wcrnn<float>::init(64, 1, 10, 0.02f, rot, WcrnnLoss::cross_entropy, 0);
+  WcrnnBatch<float> pixels;  // random "images": 784 steps of one pixel, 32 sequences
+  for (int t = 0; t < 784; ++t) pixels.x.push_back(Mat<float>::Random(1, 32).cwiseAbs());
+  for (int j = 0; j < 32; ++j) pixels.labels.push_back(j % 10);
+  const WcrnnSgdOptions sgd{1e-9, 0.9, 1.0};
+  benchmark::RegisterBenchmark("wcrnn_adding", [&](benchmark::State& st) {
+    for (auto _ : st) benchmark::DoNotOptimize(wa.sgd_step(adding, sgd).loss);
+  })->Unit(benchmark::kMillisecond)->MinTime(opt.min_time);
+  benchmark::RegisterBenchmark("wcrnn_smnist", [&](benchmark::State& st) {
+    for (auto _ : st) benchmark::DoNotOptimize(ws.sgd_step(pixels, sgd).loss);
+  })->Unit(benchmark::kMillisecond)->MinTime(opt.min_time);
+
   int argc = 1;
   char arg0[] = "memphase-bench";
   char* argv[] = {arg0, nullptr};
@@ -103,6 +131,28 @@ BenchResult run_bench(const BenchOptions& opt) {
   r.epoch_gflops = r.epoch_flops / col.seconds["epoch"] / 1e9;
   r.roofline_fraction = r.epoch_gflops / r.sgemm_gflops;
   r.roofline_epoch_ms = r.epoch_flops / (r.sgemm_gflops * 1e9) * 1e3;
+  // Measured / modelled time of one unit of work of each other family.
+  auto model_s = [](TaskSpec s) {
+    s.train.epochs = 1;
+    s.wcrnn.eval_every = 1 << 30;
+    s.wcrnn.eval_size = 0;
+    s.wcrnn.lyap_steps = s.wcrnn.lyap_transient = 0;
+    return task_cost(s) / (effective_gflops() * 1e9);
+  };
+  TaskSpec s1, sk, sa, sm;
+  s1.ghost.kind = GhostModel::rank1;
+  sk.ghost.kind = GhostModel::rankK;
+  sk.ghost.rank = 100;
+  s1.model.n = sk.model.n = 100;
+  sa.wcrnn.task = WcrnnTask::adding;
+  sa.model.n = 32;
+  sm.wcrnn.task = WcrnnTask::smnist;
+  sm.model.n = 64;
+  for (auto& [name, spec] : {std::pair{"ghost_rank1", s1}, std::pair{"ghost_rank100", sk},
+                             std::pair{"wcrnn_adding", sa}, std::pair{"wcrnn_smnist", sm}}) {
+    r.unit_ms[name] = col.seconds[name] * 1e3;
+    r.cost_ratio[name] = col.seconds[name] / model_s(spec);
+  }
   return r;
 }
 
@@ -111,10 +161,14 @@ std::string to_json(const BenchResult& r) {
       "{{\"bench\":\"epoch\",\"n\":{},\"batch\":{},\"steps\":{},\"epoch_ms\":{:.4f},"
       "\"noise_ms\":{:.4f},\"sgemm_gflops\":{:.2f},\"epoch_gemm_mflop\":{:.1f},"
       "\"epoch_gflops\":{:.2f},\"roofline_fraction\":{:.3f},\"roofline_epoch_ms\":{:.4f},"
-      "\"reference_epoch_ms\":140.0,\"speedup_vs_reference\":{:.1f},\"code_version\":\"{}\"}}",
+      "\"reference_epoch_ms\":140.0,\"speedup_vs_reference\":{:.1f},{}\"code_version\":\"{}\"}}",
       r.n, r.batch, r.steps, r.epoch_ms, r.noise_ms, r.sgemm_gflops, r.epoch_flops / 1e6,
-      r.epoch_gflops, r.roofline_fraction, r.roofline_epoch_ms, 140.0 / r.epoch_ms,
-      code_version_string());
+      r.epoch_gflops, r.roofline_fraction, r.roofline_epoch_ms, 140.0 / r.epoch_ms, [&] {
+        std::string o;
+        for (const auto& [k, v] : r.unit_ms)
+          o += fmt::format("\"{}_ms\":{:.4f},\"{}_measured_over_cost_model\":{:.2f},", k, v, k, r.cost_ratio.at(k));
+        return o;
+      }(), code_version_string());
 }
 
 }  // namespace memphase::app

@@ -1,6 +1,7 @@
 #pragma once
 // Subcommands of the memphase binary. Each returns the process exit code;
 // only main() decides how the process exits.
+#include <map>
 #include <string>
 
 namespace CLI {
@@ -23,6 +24,9 @@ struct BenchResult {
   int n = 0, batch = 0, steps = 0;
   double epoch_ms = 0, noise_ms = 0, sgemm_gflops = 0, epoch_flops = 0, epoch_gflops = 0,
          roofline_fraction = 0, roofline_epoch_ms = 0;
+  /// Other families: ms per epoch (ghost) / update (WCRNN), and that time
+  /// over the cost model's (campaign/cost.cpp) at effective_gflops().
+  std::map<std::string, double> unit_ms, cost_ratio;
 };
 BenchResult run_bench(const BenchOptions& opt);
 std::string to_json(const BenchResult& r);
