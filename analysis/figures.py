@@ -19,10 +19,30 @@ PNG and PDF:
                     one SP network, simulated noise-free in numpy from the
                     stored final weights (SPEC §2, §3.5)
 
+Model families (summary.json has a "model" member: ghost-rank1, ghost-rankK,
+wcrnn) have no exponents and no LC/SP classes: instead of scaling,
+curves_by_class, psd_hist and free_run they get the figures of
+analysis/model_figures.py (phase diagram = fraction learned):
+
+  recovery          ghost Fig. 4: recovery curves of the stuck networks per
+                    confidence c, final accuracy against c, phase-1 counts
+  loss_vs_lr        ghost Fig. S1: loss against lr at checkpoint epochs
+  learned_vs_rank   ghost Fig. S2: fraction learned against rank K per lr
+  latent_flow       ghost Fig. 3A: loss, f(κ) around the steepest loss drop,
+                    fixed-point count and ghost speed against epoch
+  slow_points       ghost rank 2: slow and fixed points in the κ1-κ2 plane
+  lyapunov_spectrum wcrnn: Lyapunov exponents against log|eig(R)|, deviation
+                    against γ
+  accuracy_vs_r     wcrnn: final accuracy (adding: MSE) and updates to
+  accuracy_vs_phi   threshold against r resp. φ (2π/28 marked)
+
 A figure whose input is missing (no campaign.h5, a toy family without
-weights or curves, no learned network, ...) is skipped with a warning (no LC or
-no SP network: the free_run panel says so). Exit code:
-0 if the phase diagram and the scaling plot were rendered, 1 otherwise, 2 if
+weights or curves, no learned network, a model figure whose axis is not
+swept, ...) is skipped with a warning (no LC or no SP network: the free_run
+panel says so). Exit code: 0 if the phase diagram and the scaling plot were
+rendered (model families: the phase diagram, unless the grid has fewer than
+two axes or no network has the metric "learned", and at least one model
+figure), 1 otherwise, 2 if
 DIR/analysis/summary.json does not exist.
 
 Only Debian's python3-matplotlib, python3-h5py and python3-numpy are used.
@@ -97,8 +117,9 @@ def phase_diagram(summary, adir, out, formats):
         rows = list(csv.DictReader(fh))
     axes = list(summary["axes"].keys())
     family = summary["campaign"]["family"]
-    # toys and the no-memory task have one outcome only: learned or not
-    learned_map = family.startswith("toy-") or family == "no-memory"
+    # toys, the no-memory task and the model families (ghost, wcrnn) have one
+    # outcome only: learned or not
+    learned_map = family.startswith("toy-") or family == "no-memory" or "model" in summary
     if len(axes) < 2:
         warn(f"the grid has {len(axes)} axis: a phase diagram needs two")
         return False
@@ -478,6 +499,21 @@ def main():
     out = a.out or os.path.join(adir, "figures")
     os.makedirs(out, exist_ok=True)
     formats = [x for x in a.formats.split(",") if x]
+    if "model" in summary:  # ghost / wcrnn families: no exponents, no LC/SP classes
+        import model_figures
+        # a one-axis grid (Fig. 4: recovery_c; Fig. 3A: lr) has no phase diagram to draw, nor
+        # has a campaign without the metric "learned" (wcrnn with threshold <= 0: Lyapunov spectra)
+        if model_figures.learned_defined(summary):
+            try:
+                pd = phase_diagram(summary, adir, out, formats) or len(summary.get("axes", {})) < 2
+            except Exception as e:  # the model figures must still be rendered
+                warn(f"phase_diagram failed: {type(e).__name__}: {e}")
+                pd = False
+        else:
+            warn("no network has the metric 'learned' (wcrnn.threshold <= 0?): no phase diagram")
+            pd = True
+        rendered = model_figures.render(summary, a.dir, out, formats)
+        return 0 if pd and rendered > 0 else 1
     essential = [phase_diagram(summary, adir, out, formats), scaling(summary, out, formats)]
     h5 = os.path.join(a.dir, "campaign.h5")
     if os.path.exists(h5):
