@@ -219,8 +219,8 @@ std::optional<TaskResult> drive(const TaskSpec& spec, Model net, RunControl* ctl
       if (!step(spec.train.lr)) break;
       if (!control()) return std::nullopt;
     }
-    if (g.diag_every > 0 && s.r.status == Status::done && e1 % g.diag_every != 0)
-      diagnose(net, s.epoch, s.r.extras);
+    // The loop's snapshots are at epochs 0, k, 2k, ... < e1: add the end.
+    if (g.diag_every > 0 && s.r.status == Status::done) diagnose(net, s.epoch, s.r.extras);
     phase1_metrics(spec, net, s);
     if (s.r.status == Status::done && e2 > 0) {
       s.phase = 2;

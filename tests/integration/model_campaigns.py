@@ -134,6 +134,7 @@ def main():
     ap.add_argument("--numproc-flag", default="-n")
     ap.add_argument("--preflags", default="")
     ap.add_argument("--np", type=int, default=2)
+    ap.add_argument("--figures", default="", help="analysis/figures.py: render each campaign's figures too")
     ap.add_argument("--data", default="", help="MEMPHASE_DATA of the (p)sMNIST campaigns")
     ap.add_argument("names", nargs="+")
     a = ap.parse_args()
@@ -161,6 +162,13 @@ def main():
         for f in ("metrics.csv", "model.md", "model.tex"):
             if not os.path.exists(os.path.join(d, "analysis", f)):
                 raise SystemExit(f"FAIL: {name}: analysis/{f} missing")
+        if a.figures:
+            out = os.path.join(d, "analysis", "figures")
+            run(["/usr/bin/python3", a.figures, d, "--out", out, "--formats", "png"])
+            pngs = sorted(x for x in os.listdir(out) if x.endswith(".png"))
+            if not pngs:
+                raise SystemExit(f"FAIL: {name}: no figure rendered")
+            print(f"{name}: figures {', '.join(pngs)}")
         check = CHECKS.get(name, check_wcrnn if name.startswith("wcrnn") else None)
         what = check(d, s) if check else ""
         lines.append(f"| {name} | {s['counts']['tasks']} | {t_run:.1f} s | {what} |")

@@ -112,6 +112,11 @@ TEST(GhostTask, LatentTablesEveryDiagEpochAndAtTheEnd) {
   ASSERT_NE(lat, nullptr);
   ASSERT_NE(flow, nullptr);
   ASSERT_EQ(lat->rows(), 4u);  // epochs 0, 100, 200 and the end, 250
+  TaskSpec s2 = rank1(200, 0);
+  s2.ghost.diag_every = 100;  // the end (200) is a multiple of diag_every: still recorded
+  const Table* lat2 = run_ghost_task(s2)->extras.table("latent");
+  ASSERT_EQ(lat2->rows(), 3u);
+  EXPECT_EQ(lat2->data[2 * 7], 200.0);
   EXPECT_EQ(lat->data[0], 0.0);
   EXPECT_EQ(lat->data[3 * 7], 250.0);
   EXPECT_EQ(flow->rows(), 4u * 241u);
