@@ -15,6 +15,8 @@ PNG and PDF:
   curves_by_class   loss (geometric mean ×/÷ SD) and accuracy (mean ± SD)
                     against epoch, per class (no-memory: learned / not)
   psd_hist          histogram of the PSD ratio rho of learned networks (LC / SP)
+  lyapunov_vs_class (after `memphase analyze --lyapunov`) largest Lyapunov
+                    exponent of the free run against rho, LC / SP (issue 7)
   free_run          free-run read-out and top-2 PC trajectories of one LC and
                     one SP network, simulated noise-free in numpy from the
                     stored final weights (SPEC §2, §3.5)
@@ -360,6 +362,34 @@ def curves_by_class(f, out, formats, chunk=1 << 23):
     return save(fig, out, "curves_by_class", formats)
 
 
+def lyapunov_vs_class(adir, out, formats):
+    """`memphase analyze --lyapunov` cross-check (issue 7): the largest Lyapunov
+    exponent of each LC / SP network's free run against its PSD ratio rho."""
+    path = os.path.join(adir, "lyapunov.csv")
+    if not os.path.exists(path):
+        return False  # analyze ran without --lyapunov: nothing to draw (not a warning)
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        warn(f"{path} has no rows: no lyapunov_vs_class")
+        return False
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, code in (("LC", 1), ("SP", 2)):
+        pts = [(num(r["psd_ratio"]), num(r["lambda1"])) for r in rows if r["class"] == name]
+        if pts:
+            x, y = zip(*pts)
+            ax.scatter(x, y, s=14, color=CLASS_COLOURS[code], label=f"{name} ({len(pts)})")
+    ax.axvline(PSD_LC_THRESHOLD, color="grey", ls=":", lw=1, label="ρ = 0.5 (SPEC §3.5)")
+    ax.axhspan(-1e-3, 1e-3, color="grey", alpha=0.2, lw=0, label="|λ1| ≤ 1e-3")
+    ax.set_yscale("symlog", linthresh=1e-4)
+    ax.set_xlabel("PSD ratio ρ")
+    ax.set_ylabel("largest Lyapunov exponent λ1 (per step)")
+    ax.set_title("free-run λ1 against the PSD class: LC ≈ 0, SP < 0", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return save(fig, out, "lyapunov_vs_class", formats)
+
+
 def psd_hist(f, out, formats):
     rho = f["tasks/psd_ratio"][:]
     cls = f["tasks/class"][:]
@@ -515,6 +545,10 @@ def main():
         rendered = model_figures.render(summary, a.dir, out, formats)
         return 0 if pd and rendered > 0 else 1
     essential = [phase_diagram(summary, adir, out, formats), scaling(summary, out, formats)]
+    try:
+        lyapunov_vs_class(adir, out, formats)
+    except Exception as e:
+        warn(f"lyapunov_vs_class failed: {type(e).__name__}: {e}")
     h5 = os.path.join(a.dir, "campaign.h5")
     if os.path.exists(h5):
         import h5py
