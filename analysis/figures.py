@@ -88,6 +88,17 @@ def num(v):
 
 
 # ------------------------------------------------------------------ phase diagram
+# Categorical grid axes are stored as codes (docs/output-schema.md).
+CATEGORICAL = {"residual": ["homogeneous", "rotational", "heterogeneous_diag", "heterogeneous_rot", "zero"]}
+
+
+def axis_label(axis, v, spec):
+    names = CATEGORICAL.get(axis)
+    if names and float(v).is_integer() and 0 <= int(v) < len(names):
+        return names[int(v)]
+    return format(v, spec)
+
+
 def colour_triangle(ax):
     """The colour key of the three-colour map: every mixture of the fail + unstable
     (red), LC (green) and SP (blue) fractions, on a triangle."""
@@ -178,12 +189,14 @@ def phase_diagram(summary, adir, out, formats):
         # At most ~24 labels per axis (a toy's α axis has 64 values).
         xstep, ystep = max(1, -(-len(xs) // 24)), max(1, -(-len(ys) // 24))
         ax.set_xticks(range(0, len(xs), xstep))
-        ax.set_xticklabels([f"{v:g}" for v in xs[::xstep]], rotation=90 if len(xs) > 12 else 0, fontsize=7)
+        ax.set_xticklabels([axis_label(x_axis, v, "g") for v in xs[::xstep]], rotation=90 if len(xs) > 12 else 0,
+                           fontsize=7)
         ax.set_yticks(range(0, len(ys), ystep))
-        ax.set_yticklabels([f"{v:.3g}" for v in ys[::ystep]], fontsize=7)
+        ax.set_yticklabels([axis_label(y_axis, v, ".3g") for v in ys[::ystep]], fontsize=7)
         toy = family.startswith("toy-")
         ax.set_xlabel(f"{x_axis} T" if toy else f"{x_axis} (ms)" if x_axis in ("delay", "response") else x_axis)
-        ax.set_ylabel("lr = α (log-spaced grid)" if family.startswith("toy-") else f"{y_axis} (log-spaced grid)")
+        ax.set_ylabel("lr = α (log-spaced grid)" if family.startswith("toy-")
+                      else f"{y_axis} (log-spaced grid)" if y_axis == "lr" else y_axis)
         partial = (done < seeds).any()
         partial_any |= bool(partial)
         small = 6 if len(xs) * len(ys) < 200 else 4
