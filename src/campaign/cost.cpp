@@ -26,12 +26,12 @@ double task_cost(const TaskSpec& spec) {
   }
   const double n = spec.model.n;
   if (spec.ghost.enabled()) {
-    // Scalar-heavy 40-step BPTT on N-vectors. Measured on one core: rank 1
-    // (N = 100) 27 µs per epoch (6000 epochs in 0.16 s) -> 2e4 flop-eq per
-    // unit; rank K (N = 100) ~65 µs at K = 1 and ~630 µs at K = 100 ->
-    // 5e4 per unit + 5e3 per unit and rank.
+    // Scalar-heavy 40-step BPTT on N-vectors. `memphase bench` (one idle
+    // core): rank 1 (N = 100) 23.5 µs per epoch -> 2e4 flop-eq per unit;
+    // rank K = 100 (N = 100) 181 µs, rank K = 1..10 ~50-80 µs (quick rank
+    // sweep) -> 4e4 per unit + 1e3 per unit and rank.
     const double k = spec.ghost.rank;
-    const double per_epoch = spec.ghost.kind == GhostModel::rankK ? n * (5e4 + 5e3 * k) : n * 2e4;
+    const double per_epoch = spec.ghost.kind == GhostModel::rankK ? n * (4e4 + 1e3 * k) : n * 2e4;
     return static_cast<double>(spec.planned_epochs()) * per_epoch;
   }
   if (spec.wcrnn.enabled()) {
