@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "config/campaign.hpp"
@@ -105,11 +106,18 @@ TEST(ModelFamilies, AxesPerFamily) {
 }
 
 TEST(ModelFamilies, ShippedCampaignsParse) {
-  for (const char* name : {"ghost-fig4", "ghost-fig4-quick", "ghost-fig3a", "ghost-lr-sweep", "ghost-lr-sweep-quick",
-                           "ghost-rank-sweep", "ghost-rank-sweep-quick"}) {
-    const Campaign c = load_campaign(std::string(MEMPHASE_CAMPAIGNS_DIR) + "/" + name + ".yaml");
-    EXPECT_TRUE(c.base.ghost.enabled()) << name;
+  int ghost = 0, wcrnn = 0;
+  for (const auto& e : std::filesystem::directory_iterator(MEMPHASE_CAMPAIGNS_DIR)) {
+    const std::string name = e.path().filename().string();
+    const bool g = name.rfind("ghost-", 0) == 0, w = name.rfind("wcrnn-", 0) == 0;
+    if (!g && !w) continue;
+    const Campaign c = load_campaign(e.path().string());
+    EXPECT_TRUE(g ? c.base.ghost.enabled() : c.base.wcrnn.enabled()) << name;
+    EXPECT_EQ(c.name + ".yaml", name);
+    (g ? ghost : wcrnn) += 1;
   }
+  EXPECT_GE(ghost, 8);
+  EXPECT_GE(wcrnn, 9);
   EXPECT_EQ(load_campaign(std::string(MEMPHASE_CAMPAIGNS_DIR) + "/ghost-fig4.yaml").tasks.size(), 3000u);
   EXPECT_EQ(load_campaign(std::string(MEMPHASE_CAMPAIGNS_DIR) + "/ghost-rank-sweep.yaml").tasks.size(), 900u);
   EXPECT_EQ(load_campaign(std::string(MEMPHASE_CAMPAIGNS_DIR) + "/ghost-lr-sweep.yaml").tasks.size(), 300u);
