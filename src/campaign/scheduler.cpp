@@ -124,6 +124,12 @@ class Engine {
   bool train_runner_task(std::int64_t idx, const std::function<void()>& poll);
   /// Journal record + checkpoint removal + task_done event of a finished task.
   void commit(std::int64_t idx, const TaskResult& r);
+  /// Warning + bad_checkpoint event: task idx restarts from scratch.
+  void bad_checkpoint(std::int64_t idx, const std::string& why) {
+    spdlog::warn("rank {}: checkpoint of task {} ({}) is unusable ({}); restarting it from scratch", comm_.rank(),
+                 idx, hex64(c_.tasks[static_cast<std::size_t>(idx)].key), why);
+    event(fmt::format("\"event\":\"bad_checkpoint\",\"task\":{},\"why\":\"{}\"", idx, why));
+  }
 
   void event(const std::string& json_fields) { log_->info("\"rank\":{},{}", comm_.rank(), json_fields); }
 
@@ -162,9 +168,7 @@ bool Engine::train_task(std::int64_t idx, const std::function<void()>& poll) {
   std::string why;
   std::optional<TrainState> restored = load_checkpoint(p_, task.key, &why);
   if (!restored && !why.empty()) {
-    spdlog::warn("rank {}: checkpoint of task {} ({}) is unusable ({}); restarting it from scratch",
-                 comm_.rank(), idx, hex64(task.key), why);
-    event(fmt::format("\"event\":\"bad_checkpoint\",\"task\":{},\"why\":\"{}\"", idx, why));
+    bad_checkpoint(idx, why);
   }
   TrainState s = restored ? std::move(*restored) : trainer.start();
   event(fmt::format("\"event\":\"task_start\",\"task\":{},\"key\":\"{}\",\"from_epoch\":{}", idx,
@@ -213,9 +217,7 @@ bool Engine::train_runner_task(std::int64_t idx, const std::function<void()>& po
   if (!ctl.resume) {
     from = 0;
     if (!why.empty()) {
-      spdlog::warn("rank {}: checkpoint of task {} ({}) is unusable ({}); restarting it from scratch",
-                   comm_.rank(), idx, hex64(task.key), why);
-      event(fmt::format("\"event\":\"bad_checkpoint\",\"task\":{},\"why\":\"{}\"", idx, why));
+      bad_checkpoint(idx, why);
     }
   }
   event(fmt::format("\"event\":\"task_start\",\"task\":{},\"key\":\"{}\",\"from_epoch\":{}", idx,
@@ -244,9 +246,7 @@ bool Engine::train_runner_task(std::int64_t idx, const std::function<void()>& po
   } catch (const IoError& e) {
     // A checkpoint that decodes as a frame but not as this task's state.
     if (!ctl.resume) throw;
-    spdlog::warn("rank {}: checkpoint of task {} ({}) is unusable ({}); restarting it from scratch",
-                 comm_.rank(), idx, hex64(task.key), e.what());
-    event(fmt::format("\"event\":\"bad_checkpoint\",\"task\":{},\"why\":\"{}\"", idx, e.what()));
+    bad_checkpoint(idx, e.what());
     ctl.resume.reset();
     now_epoch = last_ckpt_epoch = 0;
     r = run_model_task(task.spec, &ctl);
