@@ -87,11 +87,7 @@ ExtrasLayout agree_extras_layout(const mpi::communicator& comm, const Campaign& 
   for (const auto& [name, cols] : tables) {
     ExtrasLayout::TableLayout t;
     t.name = name;
-    for (std::size_t a = 0, b; a <= cols.size(); a = b + 1) {
-      b = cols.find(',', a);
-      if (b == std::string::npos) b = cols.size();
-      t.columns.push_back(cols.substr(a, b - a));
-    }
+    t.columns = split_columns(cols);
     std::int64_t n = 0;
     for (const FileRow& r : rowv) n += table_rows(r, name);
     std::tie(t.lo, t.total) = exclusive_scan(comm, n);
@@ -161,13 +157,7 @@ std::int64_t gather_campaign(const mpi::communicator& comm, const RunPaths& p, c
     const ExtrasLayout ex = agree_extras_layout(comm, c, lo, rowv);
 
     // 3. Ragged curves: point counts per rank -> this rank's offset.
-    std::vector<std::int64_t> totals;
-    mpi::all_gather(comm, my_points, totals);
-    std::int64_t curve_lo = 0, curve_total = 0;
-    for (std::int64_t q = 0; q < P; ++q) {
-      if (q < r) curve_lo += totals[static_cast<std::size_t>(q)];
-      curve_total += totals[static_cast<std::size_t>(q)];
-    }
+    const auto [curve_lo, curve_total] = exclusive_scan(comm, my_points);
 
     // 4. The file, written collectively under a temporary name.
     const std::string tmp = p.output() + ".tmp";

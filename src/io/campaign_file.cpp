@@ -171,6 +171,16 @@ std::int64_t table_rows(const FileRow& row, const std::string& name) {
   return t ? static_cast<std::int64_t>(t->rows()) : 0;
 }
 
+std::vector<std::string> split_columns(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t a = 0, b; a <= text.size(); a = b + 1) {
+    b = text.find(',', a);
+    if (b == std::string::npos) b = text.size();
+    out.push_back(text.substr(a, b - a));
+  }
+  return out;
+}
+
 std::string pack_order_of(const TaskSpec& spec) {
   if (spec.ghost.kind == GhostModel::rank1) return "rank1: [m (N); n (N); b (N)]";
   if (spec.ghost.kind == GhostModel::rankK)
@@ -341,27 +351,9 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
     w.write("/curves/reliability", {CT}, CL, CR, rel);
     w.write("/curves/grad_norm", {CT}, CL, CR, gn);
     w.write("/curves/epoch", {CT}, CL, CR, ep);
-    // offset has n_tasks + 1 entries: rank q writes rows [lo, hi) and the last
-    // rank also the final total.
-    std::vector<std::int64_t> off;
-    std::int64_t acc_off = curve_lo;
-    for (std::int64_t i = 0; i < rows; ++i) {
-      off.push_back(acc_off);
-      acc_off += curve_points(rowv[static_cast<std::size_t>(i)]);
-    }
-    const bool last = lo + rows == n_tasks;
-    if (last) off.push_back(curve_total);
-    w.write("/curves/offset", {T + 1}, L, R + (last ? 1 : 0), off);
-
-    // Extras of ghost / WCRNN rows: named metrics, packed parameters, tables.
-    if (!ex.metrics.empty()) {
-      w.group("/metrics");
-      for (const std::string& m : ex.metrics)
-        w.write("/metrics/" + m, {T}, L, R, col([&m](const FileRow&, const TaskResult& x, bool h) {
-                  return h ? x.extras.metric(m) : std::numeric_limits<double>::quiet_NaN(); }));
-    }
-    // Ragged per-row data: flat values + offset (T + 1), rank q writing its
-    // rows at `flat_lo`; the last rank also writes the final total.
+    // Ragged per-row data (curves, params, tables): flat values + offset with
+    // n_tasks + 1 entries; rank q writes its rows [lo, hi) at `flat_lo`, and
+    // the last rank also the final total.
     auto ragged_offsets = [&](std::int64_t flat_lo, std::int64_t flat_total, auto count) {
       std::vector<std::int64_t> o;
       std::int64_t a = flat_lo;
@@ -373,6 +365,15 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
       return o;
     };
     const bool last_rank = lo + rows == n_tasks;
+    w.write("/curves/offset", {T + 1}, L, R + (last_rank ? 1 : 0), ragged_offsets(curve_lo, curve_total, curve_points));
+
+    // Extras of ghost / WCRNN rows: named metrics, packed parameters, tables.
+    if (!ex.metrics.empty()) {
+      w.group("/metrics");
+      for (const std::string& m : ex.metrics)
+        w.write("/metrics/" + m, {T}, L, R, col([&m](const FileRow&, const TaskResult& x, bool h) {
+                  return h ? x.extras.metric(m) : std::numeric_limits<double>::quiet_NaN(); }));
+    }
     if (ex.params_total > 0 && (meta.keep_initial || meta.keep_final)) {
       w.attr(w.group("/params"), "pack_order", ex.pack_order);
       const auto PT = static_cast<hsize_t>(ex.params_total), PL = static_cast<hsize_t>(ex.params_lo);
@@ -390,8 +391,8 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
       std::vector<float> vi = flat(false), vf = flat(true);
       if (meta.keep_initial) w.write("/params/initial", {PT}, PL, static_cast<hsize_t>(vi.size()), vi);
       if (meta.keep_final) w.write("/params/final", {PT}, PL, static_cast<hsize_t>(vf.size()), vf);
-      const auto off = ragged_offsets(ex.params_lo, ex.params_total, [](const FileRow& fr) { return param_count(fr); });
-      w.write("/params/offset", {T + 1}, L, R + (last_rank ? 1 : 0), off);
+      w.write("/params/offset", {T + 1}, L, R + (last_rank ? 1 : 0),
+              ragged_offsets(ex.params_lo, ex.params_total, param_count));
     }
     if (!ex.tables.empty()) {
       w.group("/tables");
@@ -406,8 +407,8 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
         }
         const auto nrows = static_cast<hsize_t>(data.size() / std::max<hsize_t>(nc, 1));
         w.write(g + "/data", {static_cast<hsize_t>(tl.total), nc}, static_cast<hsize_t>(tl.lo), nrows, data);
-        const auto off = ragged_offsets(tl.lo, tl.total, [&tl](const FileRow& fr) { return table_rows(fr, tl.name); });
-        w.write(g + "/offset", {T + 1}, L, R + (last_rank ? 1 : 0), off);
+        w.write(g + "/offset", {T + 1}, L, R + (last_rank ? 1 : 0),
+                ragged_offsets(tl.lo, tl.total, [&tl](const FileRow& fr) { return table_rows(fr, tl.name); }));
       }
     }
     fault_point("gather");

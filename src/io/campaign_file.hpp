@@ -72,6 +72,8 @@ ExtrasLayout local_extras_layout(const std::vector<FileRow>& rows);
 std::int64_t param_count(const FileRow& row);
 /// Rows of table `name` in `row` (0 if absent).
 std::int64_t table_rows(const FileRow& row, const std::string& name);
+/// "a,b,c" -> {"a", "b", "c"} (the `columns` attribute of /tables/<name>).
+std::vector<std::string> split_columns(const std::string& text);
 /// Text of ExtrasLayout::pack_order for a spec (ghost / WCRNN pack() order).
 std::string pack_order_of(const TaskSpec& spec);
 

@@ -214,12 +214,7 @@ std::vector<Extras> CampaignFileReader::all_extras(bool params) const {
   for (const std::string& t : f.list("/tables")) {
     const std::string g = "/tables/" + t;
     const std::string cols = f.read_attr_string("columns", g);
-    std::vector<std::string> columns;
-    for (std::size_t a = 0, b; a <= cols.size(); a = b + 1) {
-      b = cols.find(',', a);
-      if (b == std::string::npos) b = cols.size();
-      columns.push_back(cols.substr(a, b - a));
-    }
+    const std::vector<std::string> columns = split_columns(cols);
     const std::vector<hsize_t> dims = f.shape(g + "/data");
     if (dims.size() != 2 || dims[1] != columns.size())
       throw IoError(fmt::format("{}: {}/data has shape {}, expected (rows, {}) for columns [{}]", f.path(), g,
