@@ -95,6 +95,28 @@ GhostTrainRecord train_loop(Model& net, const GhostTrainOptions& opt, Snapshot&&
   return rec;
 }
 
+/// The leaky recurrence of both models, SPEC §5: x_0 = x0 in every unit,
+/// x_{t+1} = (1 - alpha) x_t + alpha h_t for t < steps, where act(f, t) fills
+/// f.h.col(t) = tanh(pre-activation of x_t) (and the rank-1 kappa(t)).
+/// Sizes every member of the forward pass; kappa(steps) and out are left to
+/// the read-out.
+template <class S, class Act>
+GhostForward<S> leaky_trajectory(const GhostRnnTask& task, int n, Act&& act) {
+  const int steps = task.steps;
+  const S a = static_cast<S>(task.alpha);
+  GhostForward<S> f;
+  f.x.resize(n, steps + 1);
+  f.h.resize(n, steps);
+  f.kappa.resize(steps + 1);
+  f.out.resize(steps);
+  f.x.col(0).setConstant(static_cast<S>(task.x0));
+  for (int t = 0; t < steps; ++t) {
+    act(f, t);
+    f.x.col(t + 1) = (S(1) - a) * f.x.col(t) + a * f.h.col(t);
+  }
+  return f;
+}
+
 }  // namespace
 
 double ghost_target(const GhostRnnTask& task, int t) { return t > task.delay_steps ? 1.0 : 0.0; }
@@ -157,19 +179,11 @@ GhostRank1<S> GhostRank1<S>::init(int n, std::uint64_t seed, const GhostRnnTask&
 
 template <class S>
 GhostForward<S> GhostRank1<S>::forward() const {
-  const int n = p_.size(), steps = task_.steps;
-  const S a = static_cast<S>(task_.alpha);
-  GhostForward<S> f;
-  f.x.resize(n, steps + 1);
-  f.h.resize(n, steps);
-  f.kappa.resize(steps + 1);
-  f.out.resize(steps);
-  f.x.col(0).setConstant(static_cast<S>(task_.x0));
-  for (int t = 0; t < steps; ++t) {
-    f.kappa(t) = p_.n.dot(f.x.col(t));
-    f.h.col(t) = (p_.m * f.kappa(t) + p_.b).array().tanh();
-    f.x.col(t + 1) = (S(1) - a) * f.x.col(t) + a * f.h.col(t);
-  }
+  const int steps = task_.steps;
+  GhostForward<S> f = leaky_trajectory<S>(task_, p_.size(), [&](GhostForward<S>& g, int t) {
+    g.kappa(t) = p_.n.dot(g.x.col(t));
+    g.h.col(t) = (p_.m * g.kappa(t) + p_.b).array().tanh();
+  });
   f.kappa(steps) = p_.n.dot(f.x.col(steps));
   for (int t = 1; t <= steps; ++t) f.out(t - 1) = sigmoid<S>(c_ * (f.kappa(t) - kappa_star_));
   score(task_, f.out, &f.loss, &f.accuracy);
@@ -239,18 +253,10 @@ GhostRankK<S> GhostRankK<S>::init(int n, int k, std::uint64_t seed, const GhostR
 
 template <class S>
 GhostForward<S> GhostRankK<S>::forward() const {
-  const int n = p_.size(), steps = task_.steps;
-  const S a = static_cast<S>(task_.alpha);
-  GhostForward<S> f;
-  f.x.resize(n, steps + 1);
-  f.h.resize(n, steps);
-  f.kappa.resize(steps + 1);
-  f.out.resize(steps);
-  f.x.col(0).setConstant(static_cast<S>(task_.x0));
-  for (int t = 0; t < steps; ++t) {
-    f.h.col(t) = (p_.M * (p_.N * f.x.col(t)) + p_.b).array().tanh();
-    f.x.col(t + 1) = (S(1) - a) * f.x.col(t) + a * f.h.col(t);
-  }
+  const int steps = task_.steps;
+  GhostForward<S> f = leaky_trajectory<S>(task_, p_.size(), [&](GhostForward<S>& g, int t) {
+    g.h.col(t) = (p_.M * (p_.N * g.x.col(t)) + p_.b).array().tanh();
+  });
   f.kappa = (f.x.transpose() * p_.w_out).array() + p_.b_out;
   for (int t = 1; t <= steps; ++t) f.out(t - 1) = sigmoid<S>(f.kappa(t));
   score(task_, f.out, &f.loss, &f.accuracy);
