@@ -470,9 +470,6 @@ void check_ghost(const TaskSpec& spec, Rules& r) {
   if (!r.failed("train.epochs") && spec.train.epochs < 1)
     r.fail("train.epochs", fmt::format("train.epochs must be an explicit count >= 1 for a ghost "
                                        "network (got {})", spec.train.epochs == 0 ? std::string("auto") : fmt::format("{}", spec.train.epochs)));
-  if (!r.failed("train.epochs") && spec.train.epochs > INT_MAX)
-    r.fail("train.epochs", fmt::format("train.epochs must be <= {} for a ghost network (got {})",
-                                       INT_MAX, spec.train.epochs));
   require_plain_sgd(spec, r, "a ghost network");
 }
 
@@ -579,8 +576,8 @@ void check_spec(const TaskSpec& spec, Diagnostics& diag) {
   const bool delay_ok = r.number("task.delay", t.delay, non_negative, ">= 0");
   const bool resp_ok = r.number("task.response", t.response, positive, "> 0");
   // Only the rate RNN uses the trial layout and the epoch formula.
-  const bool toy = !spec.rate_rnn();
-  if (!toy && resp_ok && dt_ok && !(t.response >= m.dt)) {
+  const bool rate = spec.rate_rnn();
+  if (rate && resp_ok && dt_ok && !(t.response >= m.dt)) {
     r.fail("task.response",
            fmt::format("task.response must be >= model.dt (got response {}, dt {})", t.response,
                        m.dt));
@@ -603,7 +600,7 @@ void check_spec(const TaskSpec& spec, Diagnostics& diag) {
              fmt::format("task.post must be 0 when task.kind is no_memory (got {})", t.post));
     }
   }
-  if (!toy && dt_ok && cue_ok && delay_ok && resp_ok && post_ok) {
+  if (rate && dt_ok && cue_ok && delay_ok && resp_ok && post_ok) {
     const double steps = (t.cue + t.delay + t.response + t.post) / m.dt;
     if (!(steps <= static_cast<double>(INT_MAX - 4))) {
       r.fail("task.delay",
@@ -620,7 +617,7 @@ void check_spec(const TaskSpec& spec, Diagnostics& diag) {
   r.integer("train.epochs", tr.epochs, non_negative, ">= 1 or 'auto'");
   const bool coeff_ok = r.number("train.epochs_coeff", tr.epochs_coeff, positive, "> 0");
   r.integer("train.epochs_min", tr.epochs_min, at_least_one, ">= 1");
-  if (!toy && tr.epochs == 0 && lr_ok && coeff_ok && !diag.failed("train.epochs")) {
+  if (rate && tr.epochs == 0 && lr_ok && coeff_ok && !diag.failed("train.epochs")) {
     const double formula = tr.epochs_coeff / tr.lr;
     if (!(formula < 9.2e18)) {
       r.fail("train.lr",
