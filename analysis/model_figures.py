@@ -14,6 +14,9 @@ SPEC §6, seed 002). Called by analysis/figures.py when summary.json has a
                      further axes, e.g. rank)
   learned_vs_rank    Fig. S2: fraction learned against rank K, one line per lr
                      (and against lr, one line per K)
+  abrupt             Fig. 3A across networks: epoch of the first ghost against
+                     the epoch of the abrupt loss drop (identity line), and the
+                     fixed point nearest κ* just before against just after it
   latent_flow        Fig. 3A: per network (up to 3), the loss curve with markers at
                      epochs before / just before / during / just after / after the
                      steepest loss drop and at the end, the latent flow f(κ) at
@@ -650,6 +653,47 @@ def latent_flow(ctx):
     return save(fig, ctx.out, "latent_flow", ctx.formats)
 
 
+# ------------------------------------------------------------------ ghost: abrupt learning (Fig. 3A)
+def abrupt(ctx):
+    """Across networks (summary.json model.abrupt, from analysis/abrupt.csv):
+    when the first ghost appears against when the loss drops, and where the
+    fixed point nearest κ* sits just before and just after the drop."""
+    ab = ctx.summary.get("model", {}).get("abrupt")
+    nets = [n for n in (ab or {}).get("per_network", []) if n.get("drop_epoch") is not None]
+    if not nets:
+        warn("no network with latent snapshots and an abrupt loss drop (summary.json model.abrupt): no abrupt figure")
+        return False
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6))
+    drop = np.array([n["drop_epoch"] for n in nets], dtype=float)
+    onset = np.array([num(n["ghost_onset"]) if n["ghost_onset"] is not None else np.nan for n in nets])
+    before = np.array([bool(n["ghost_before_drop"]) for n in nets])
+    lag = onset - drop
+    a1.scatter(drop[before], lag[before], c="tab:green", s=22, label="ghost just before the drop")
+    a1.scatter(drop[~before], lag[~before], c="tab:red", s=22, label="no ghost just before the drop")
+    none = ~np.isfinite(onset)
+    if none.any():
+        a1.plot(drop[none], np.zeros(none.sum()), "x", color="0.4", label="no ghost at all (drawn at 0)")
+    a1.axhline(0, color="k", ls="--", lw=0.8)
+    a1.text(0.02, 0.02, "below 0: the ghost precedes the drop", transform=a1.transAxes, fontsize=8, color="0.3")
+    a1.set_xlabel("epoch of the abrupt loss drop (loss < initial / 2)")
+    a1.set_ylabel("first ghost − drop (epochs)")
+    a1.legend(fontsize=7)
+    kb = np.array([num(n["kappa_fp_before"]) if n["kappa_fp_before"] is not None else np.nan for n in nets])
+    ka = np.array([num(n["kappa_fp_after"]) if n["kappa_fp_after"] is not None else np.nan for n in nets])
+    a2.scatter(kb, ka, c=np.where(before, "tab:green", "tab:red"), s=22)
+    a2.axvline(1.0, color="0.4", ls=":", lw=1)
+    a2.axhline(1.0, color="0.4", ls=":", lw=1)
+    a2.set_xlabel("fixed point nearest κ*: last snapshot before the drop")
+    a2.set_ylabel("... first snapshot at or after the drop")
+    a2.text(0.02, 0.98, "κ* = 1 (dotted)", transform=a2.transAxes, va="top", fontsize=8, color="0.3")
+    fig.suptitle(f"{ctx.name}: {ab['dropped']} of {ab['networks']} networks drop; one fixed-point count throughout "
+                 f"in {ab['fixed_points_constant']}, the fixed point crosses κ* at the drop in "
+                 f"{ab['fixed_point_crosses_kappa_star']}, a ghost just before the drop in {ab['ghost_before_drop']}",
+                 fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    return save(fig, ctx.out, "abrupt", ctx.formats)
+
+
 # ------------------------------------------------------------------ ghost: rank-2 slow points
 def slow_points(ctx):
     if no_h5(ctx, "slow_points"):
@@ -982,7 +1026,7 @@ def learned_defined(summary):
                for c in summary.get("model", {}).get("cells", []))
 
 
-GHOST_FIGURES = (recovery, loss_vs_lr, learned_vs_rank, latent_flow, slow_points)
+GHOST_FIGURES = (recovery, loss_vs_lr, learned_vs_rank, latent_flow, abrupt, slow_points)
 WCRNN_FIGURES = (lyapunov_spectrum, accuracy_vs_r, accuracy_vs_phi)
 
 

@@ -67,21 +67,29 @@ Vec<double> to_vec(const std::vector<double>& v) {
   return Eigen::Map<const Vec<double>>(v.data(), static_cast<Eigen::Index>(v.size()));
 }
 
-void latent_rows(const Rank1Params<double>& p, std::int64_t epoch, Extras& x) {
+void latent_rows(const Rank1Params<double>& p, const GhostRnnTask& task, double kappa_star,
+                 std::int64_t epoch, Extras& x) {
   const Rank1Latent l = rank1_latent(p);
   Table* lat = nullptr;
   for (Table& t : x.tables)
     if (t.name == "latent") lat = &t;
   if (!lat) {
     x.tables.push_back({"latent", {"epoch", "fixed_points", "min_speed", "kappa_slowest", "ghosts",
-                                   "ghost_speed", "ghost_kappa"}, {}});
+                                   "ghost_speed", "ghost_kappa", "kappa_fp", "speed_kstar", "kappa0"}, {}});
     x.tables.push_back({"flow", {"epoch", "kappa", "f"}, {}});
     lat = &x.tables[x.tables.size() - 2];
   }
   const auto e = static_cast<double>(epoch);
+  // The fixed point nearest κ* (the one the trajectory approaches or passes
+  // to switch the output on), |f(κ*)|, and where the trajectory starts:
+  // κ_0 = n·x_0 with x_0 = x0 in every unit.
+  double kappa_fp = kNaN;
+  for (const double root : l.roots)
+    if (!std::isfinite(kappa_fp) || std::abs(root - kappa_star) < std::abs(kappa_fp - kappa_star)) kappa_fp = root;
+  const double kappa0 = task.x0 * p.n.sum();
   lat->add_row({e, static_cast<double>(l.fixed_points), l.min_speed, l.kappa_slowest,
                 static_cast<double>(l.ghosts), std::isfinite(l.ghost_speed) ? l.ghost_speed : kNaN,
-                l.ghost_kappa});
+                l.ghost_kappa, kappa_fp, std::abs(rank1_flow(p, kappa_star)), kappa0});
   Table* flow = nullptr;
   for (Table& t : x.tables)
     if (t.name == "flow") flow = &t;
@@ -112,7 +120,7 @@ void slow_point_rows(const RankKParams<double>& p, std::int64_t epoch, Extras& x
 }
 
 void diagnose(const GhostRank1<double>& net, std::int64_t epoch, Extras& x) {
-  latent_rows(net.params(), epoch, x);
+  latent_rows(net.params(), net.task(), net.kappa_star(), epoch, x);
 }
 void diagnose(const GhostRankK<double>& net, std::int64_t epoch, Extras& x) {
   slow_point_rows(net.params(), epoch, x);
@@ -151,6 +159,15 @@ void phase1_metrics(const TaskSpec& spec, const Model& net, State& s) {
   x.set("learned_loss", learned_loss ? 1.0 : 0.0);
   x.set("stuck", o.stuck ? 1.0 : 0.0);
   x.set("loss_ratio", o.loss_ratio);
+  // The abrupt loss drop (seed 001 Fig. 3A): the first phase-1 epoch whose
+  // loss (before its update) is below half the loss of epoch 0; NaN if none.
+  double drop = kNaN;
+  for (std::size_t i = 1; i < rec.loss.size() && n > 0; ++i)
+    if (std::isfinite(rec.loss[i]) && rec.loss[i] < 0.5 * rec.loss[0]) {
+      drop = static_cast<double>(i);
+      break;
+    }
+  x.set("drop_epoch", drop);
   s.r.cls.learned = learned;
   // Loss at epochs 1, 2, 5, 10, 20, 50, ... and at the end of phase 1 (for
   // "final loss against lr at several epoch checkpoints", seed 001 Fig. S1).

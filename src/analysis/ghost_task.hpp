@@ -24,13 +24,17 @@
 //                   < 1e-2, Fig. S2), learned (the family's criterion: accuracy
 //                   for rank 1, loss for rank K; also cls.learned), stuck
 //                   (learned_accuracy and accuracy <= 0.5 over the last
-//                   ghost.tail epochs), loss_ratio (final / first loss);
+//                   ghost.tail epochs), loss_ratio (final / first loss),
+//                   drop_epoch (first phase-1 epoch with loss < loss(0) / 2,
+//                   the abrupt drop of Fig. 3A; NaN if none);
 //                   recovery tasks also recovery_c, recovery_final_accuracy
 //                   (after the last recovery update), recovery_mean_accuracy
 //                   (mean of the recovery epochs' accuracies), recovery_best_accuracy
 //   tables          rank 1, ghost.diag_every > 0: "latent" {epoch, fixed_points,
-//                   min_speed, kappa_slowest, ghosts, ghost_speed, ghost_kappa}
-//                   (rank1_latent on κ ∈ [-15, 15]) and "flow" {epoch, kappa, f}
+//                   min_speed, kappa_slowest, ghosts, ghost_speed, ghost_kappa,
+//                   kappa_fp (the fixed point nearest κ*; NaN: none),
+//                   speed_kstar (|f(κ*)|), kappa0 (n·x_0, where every trial
+//                   starts)} (rank1_latent on κ ∈ [-15, 15]) and "flow" {epoch, kappa, f}
 //                   (f(κ) on 241 points of κ ∈ [-3, 3]) every diag_every epochs of
 //                   phase 1, epoch 0 and the end of phase 1 included;
 //                   rank K <= 2, diag_every > 0: "slow_points" {epoch, k1, k2,

@@ -40,6 +40,13 @@ std::string table_key(const std::string& name) {
   return "";  // latent / flow / slow_points: per-network diagnostics, not averaged
 }
 
+/// The rule line of a Markdown table with `cols` columns: |---|---|...
+std::string md_rule(std::size_t cols) {
+  std::string s = "|";
+  for (std::size_t i = 0; i < cols; ++i) s += "---|";
+  return s;
+}
+
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{}", v) : std::string(); }
 std::string fix(double v, int d = 3) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, d) : std::string("–"); }
 
@@ -52,6 +59,77 @@ std::string axis_text(const Campaign& c, std::size_t a, double v) {
   if (info && !info->choices.empty() && v >= 0 && static_cast<std::size_t>(v) < info->choices.size())
     return std::string(info->choices[static_cast<std::size_t>(v)]);
   return fmt::format("{}", v);
+}
+
+/// κ* of the rank-one network (SPEC §5: o = sigmoid(c (κ - κ*)), κ* = 1).
+constexpr double kKappaStar = 1.0;
+
+/// AbruptRow of one network from its "latent" table and drop_epoch metric;
+/// false when it has no latent snapshots. Columns are found by name (files
+/// of older versions lack kappa_fp/speed_kstar/kappa0: those stay NaN).
+bool abrupt_row(const Extras& x, AbruptRow& a) {
+  const Table* t = x.table("latent");
+  if (!t || t->rows() == 0) return false;
+  auto col = [&](std::string_view name) -> int {
+    const auto it = std::find(t->columns.begin(), t->columns.end(), name);
+    return it == t->columns.end() ? -1 : static_cast<int>(it - t->columns.begin());
+  };
+  const std::size_t w = t->columns.size();
+  auto at = [&](std::size_t row, int c) {
+    return c < 0 ? kNaN : t->data[row * w + static_cast<std::size_t>(c)];
+  };
+  const int ep = col("epoch"), fp = col("fixed_points"), gh = col("ghosts"), gs = col("ghost_speed"),
+            gk = col("ghost_kappa"), kf = col("kappa_fp"), sk = col("speed_kstar"), k0 = col("kappa0");
+  if (ep < 0 || fp < 0 || gh < 0) return false;
+  // Phase-1 snapshots only (recovery has none, but be strict).
+  const double phase1 = x.metric("phase1_epochs");
+  a.drop_epoch = x.metric("drop_epoch");
+  a.kappa0 = at(0, k0);
+  a.speed_kstar_start = at(0, sk);
+  a.fp_min = std::numeric_limits<int>::max();
+  a.fp_max = std::numeric_limits<int>::min();
+  std::ptrdiff_t before = -1, after = -1;
+  for (std::size_t r = 0; r < t->rows(); ++r) {
+    const double e = at(r, ep);
+    if (std::isfinite(phase1) && e > phase1) continue;
+    const int n = static_cast<int>(at(r, fp));
+    a.fp_min = std::min(a.fp_min, n);
+    a.fp_max = std::max(a.fp_max, n);
+    if (!std::isfinite(a.ghost_onset) && at(r, gh) > 0) {
+      a.ghost_onset = e;
+      a.ghost_speed_onset = at(r, gs);
+      a.ghost_kappa_onset = at(r, gk);
+    }
+    if (a.dropped() && e < a.drop_epoch) before = static_cast<std::ptrdiff_t>(r);
+    if (a.dropped() && e >= a.drop_epoch && after < 0) after = static_cast<std::ptrdiff_t>(r);
+  }
+  if (before >= 0) {
+    const auto r = static_cast<std::size_t>(before);
+    a.kappa_fp_before = at(r, kf);
+    a.speed_kstar_before = at(r, sk);
+    a.ghost_before = at(r, gh) > 0;
+    if (a.ghost_before) a.ghost_speed_before = at(r, gs);
+  }
+  if (after >= 0) a.kappa_fp_after = at(static_cast<std::size_t>(after), kf);
+  return true;
+}
+
+AbruptSummary summarise(const std::vector<AbruptRow>& rows) {
+  AbruptSummary s;
+  std::vector<double> lag;
+  for (const AbruptRow& a : rows) {
+    ++s.networks;
+    if (!a.dropped()) continue;
+    ++s.dropped;
+    s.fp_constant += a.fp_min == a.fp_max ? 1 : 0;
+    s.fp_crosses += a.kappa_fp_before < kKappaStar && a.kappa_fp_after >= kKappaStar ? 1 : 0;
+    s.ghost_before += a.ghost_before ? 1 : 0;
+    s.ghost_slowing += a.ghost_before && a.ghost_speed_before < a.ghost_speed_onset ? 1 : 0;
+    s.ghost_after += a.ghost_onset >= a.drop_epoch ? 1 : 0;
+    if (std::isfinite(a.ghost_onset)) lag.push_back(a.ghost_onset - a.drop_epoch);
+  }
+  s.ghost_lag = metric_stat(std::move(lag));
+  return s;
 }
 
 }  // namespace
@@ -162,7 +240,14 @@ ModelReport model_report(const AnalysisInput& in) {
       if (!in.nets[i].done) continue;
       const Extras& x = in.nets[i].extras;
       const std::vector<double> g = group_of(c.tasks[i]);
-      seen[g].try_emplace(c.tasks[i].spec.train.seed, x.metric("learned_accuracy") == 1.0, stuck(i));
+      const std::uint64_t seed = c.tasks[i].spec.train.seed;
+      const bool first = seen[g].try_emplace(seed, x.metric("learned_accuracy") == 1.0, stuck(i)).second;
+      AbruptRow a;
+      if (first && abrupt_row(x, a)) {
+        a.group = g;
+        a.seed = seed;
+        r.abrupt.push_back(std::move(a));
+      }
       if (rc >= 0 && stuck(i)) {
         auto& slot = rec[{g, c.tasks[i].spec.ghost.recovery_confidence}];
         slot.first.push_back(x.metric("recovery_final_accuracy"));
@@ -180,6 +265,7 @@ ModelReport model_report(const AnalysisInput& in) {
     }
     for (auto& [gc, v] : rec)
       r.recovery.push_back({gc.first, gc.second, metric_stat(std::move(v.first)), metric_stat(std::move(v.second))});
+    r.abrupt_summary = summarise(r.abrupt);
   }
   return r;
 }
@@ -225,8 +311,8 @@ std::vector<std::pair<std::string, std::string>> model_report_files(const Analys
   if (!r.fig4.empty()) {
     std::string f = ghead + sep + "seeds,learned,stuck\n";
     md += "## Learned and stuck networks after phase 1 (seed 001 Fig. 4: 74 learned, 54 stuck of 100)\n\n";
-    md += fmt::format("| {}{}seeds | learned | stuck |\n|{}---|---|---|\n", fmt::join(r.group_axes, " | "),
-                      r.group_axes.empty() ? "" : " | ", std::string(r.group_axes.size() * 4, '-'));
+    md += fmt::format("| {}{}seeds | learned | stuck |\n{}\n", fmt::join(r.group_axes, " | "),
+                      r.group_axes.empty() ? "" : " | ", md_rule(r.group_axes.size() + 3));
     tex += "\\begin{tabular}{" + std::string(r.group_axes.size(), 'r') + "rrr}\n\\hline\n";
     tex += fmt::format("{}{}seeds & learned & stuck \\\\\n\\hline\n", fmt::join(r.group_axes, " & "),
                        r.group_axes.empty() ? "" : " & ");
@@ -259,6 +345,58 @@ std::vector<std::pair<std::string, std::string>> model_report_files(const Analys
     md += "\n";
     out.emplace_back("recovery.csv", f);
   }
+  if (!r.abrupt.empty()) {
+    const AbruptSummary& s = r.abrupt_summary;
+    std::string f = ghead + sep +
+                    "seed,drop_epoch,kappa0,fixed_points_min,fixed_points_max,kappa_fp_before,kappa_fp_after,"
+                    "speed_kstar_start,speed_kstar_before,ghost_onset,ghost_speed_onset,ghost_kappa_onset,"
+                    "ghost_before_drop,ghost_speed_before\n";
+    md += "## Abrupt learning and the latent circuit (seed 001 Fig. 3A)\n\n";
+    md += fmt::format(
+        "{} networks with latent snapshots; {} with an abrupt drop (loss below half its initial value). Of those:\n\n"
+        "- one fixed-point count through all of phase 1: {} of {}\n"
+        "- the fixed point nearest κ* crosses κ* = 1 at the drop: {} of {}\n"
+        "- a ghost (local minimum of |f| without a fixed point) just before the drop: {} of {}, its speed falling "
+        "since its onset in {}\n"
+        "- the first ghost appears at or after the drop: {} of {}; onset − drop: median {} epochs (min {}, max {})\n\n",
+        s.networks, s.dropped, s.fp_constant, s.dropped, s.fp_crosses, s.dropped, s.ghost_before, s.dropped,
+        s.ghost_slowing, s.ghost_after, s.dropped, num(s.ghost_lag.median), num(s.ghost_lag.min),
+        num(s.ghost_lag.max));
+    md += fmt::format("| {}{}seed | drop | κ0 | fixed points | fixed point nearest κ*: before → after | speed at κ*: epoch 0 → before | ghost onset "
+                      "(speed @ κ) | ghost before drop |\n{}\n",
+                      fmt::join(r.group_axes, " | "), r.group_axes.empty() ? "" : " | ",
+                      md_rule(r.group_axes.size() + 8));
+    tex += "% abrupt learning (seed 001 Fig. 3A): per network\n\\begin{tabular}{" +
+           std::string(r.group_axes.size(), 'r') + "rrrrrrr}\n\\hline\n";
+    tex += fmt::format("{}{}seed & drop & fixed points & fixed point before & after & ghost onset & ghost before "
+                       "\\\\\n\\hline\n",
+                       fmt::join(r.group_axes, " & "), r.group_axes.empty() ? "" : " & ");
+    for (const AbruptRow& a : r.abrupt) {
+      const std::string fps = a.fp_min == a.fp_max ? fmt::format("{}", a.fp_min) : fmt::format("{}–{}", a.fp_min, a.fp_max);
+      f += fmt::format("{}{}{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", gcols(a.group), sep, a.seed, num(a.drop_epoch),
+                       num(a.kappa0), a.fp_min, a.fp_max, num(a.kappa_fp_before), num(a.kappa_fp_after),
+                       num(a.speed_kstar_start), num(a.speed_kstar_before), num(a.ghost_onset),
+                       num(a.ghost_speed_onset), num(a.ghost_kappa_onset), a.ghost_before ? 1 : 0,
+                       num(a.ghost_speed_before));
+      const std::string onset = std::isfinite(a.ghost_onset)
+                                    ? fmt::format("{:.0f} ({} @ {})", a.ghost_onset, fix(a.ghost_speed_onset),
+                                                  fix(a.ghost_kappa_onset, 2))
+                                    : std::string("–");
+      md += fmt::format("| {}{}{} | {} | {} | {} | {} → {} | {} → {} | {} | {} |\n", fmt::join(a.group, " | "),
+                        r.group_axes.empty() ? "" : " | ", a.seed, a.dropped() ? fmt::format("{:.0f}", a.drop_epoch) : "–",
+                        fix(a.kappa0, 2), fps, fix(a.kappa_fp_before, 2), fix(a.kappa_fp_after, 2),
+                        fix(a.speed_kstar_start), fix(a.speed_kstar_before), onset,
+                        a.ghost_before ? fmt::format("yes ({})", fix(a.ghost_speed_before)) : "no");
+      tex += fmt::format("{}{}{} & {} & {} & {} & {} & {} & {} \\\\\n", fmt::join(a.group, " & "),
+                         r.group_axes.empty() ? "" : " & ", a.seed,
+                         a.dropped() ? fmt::format("{:.0f}", a.drop_epoch) : "–", fps, fix(a.kappa_fp_before, 2),
+                         fix(a.kappa_fp_after, 2), std::isfinite(a.ghost_onset) ? fmt::format("{:.0f}", a.ghost_onset) : "–",
+                         a.ghost_before ? "yes" : "no");
+    }
+    tex += "\\hline\n\\end{tabular}\n";
+    md += "\n";
+    out.emplace_back("abrupt.csv", f);
+  }
   // Main metrics per cell.
   const std::vector<std::string> main = {"learned", "stuck", "final_loss", "eval_accuracy", "eval_loss",
                                          "updates_to_threshold", "lyap_max", "log_r"};
@@ -268,9 +406,8 @@ std::vector<std::pair<std::string, std::string>> model_report_files(const Analys
       if (cell.stats.count(k) && std::find(shown.begin(), shown.end(), k) == shown.end()) shown.push_back(k);
   if (!shown.empty()) {
     md += "## Metrics per grid cell (mean ± s.e.m. over seeds)\n\n| " + fmt::format("{}", fmt::join(axes, " | ")) +
-          " | done | " + fmt::format("{}", fmt::join(shown, " | ")) + " |\n|";
-    for (std::size_t i = 0; i < axes.size() + 1 + shown.size(); ++i) md += "---|";
-    md += "\n";
+          " | done | " + fmt::format("{}", fmt::join(shown, " | ")) + " |\n" + md_rule(axes.size() + 1 + shown.size()) +
+          "\n";
     tex += "\\begin{tabular}{" + std::string(axes.size() + 1 + shown.size(), 'r') + "}\n\\hline\n" +
            fmt::format("{} & done & {} \\\\\n\\hline\n", fmt::join(axes, " & "), fmt::join(shown, " & "));
     for (const MetricCell& cell : r.cells) {
@@ -348,6 +485,26 @@ std::string model_report_json(const AnalysisInput& in, const ModelReport& r) {
     }
     j["recovery"] = f;
   }
+  if (!r.abrupt.empty()) {
+    const AbruptSummary& s = r.abrupt_summary;
+    auto v = [](double x) { return std::isfinite(x) ? J(x) : J(nullptr); };
+    J nets = J::array();
+    for (const AbruptRow& a : r.abrupt) {
+      J g;
+      for (std::size_t k = 0; k < r.group_axes.size(); ++k) g[r.group_axes[k]] = a.group[k];
+      nets.push_back({{"group", g}, {"seed", a.seed}, {"drop_epoch", v(a.drop_epoch)}, {"kappa0", v(a.kappa0)},
+                      {"fixed_points_min", a.fp_min}, {"fixed_points_max", a.fp_max},
+                      {"kappa_fp_before", v(a.kappa_fp_before)}, {"kappa_fp_after", v(a.kappa_fp_after)},
+                      {"speed_kstar_start", v(a.speed_kstar_start)}, {"speed_kstar_before", v(a.speed_kstar_before)},
+                      {"ghost_onset", v(a.ghost_onset)}, {"ghost_speed_onset", v(a.ghost_speed_onset)},
+                      {"ghost_kappa_onset", v(a.ghost_kappa_onset)}, {"ghost_before_drop", a.ghost_before},
+                      {"ghost_speed_before", v(a.ghost_speed_before)}});
+    }
+    j["abrupt"] = {{"networks", s.networks}, {"dropped", s.dropped}, {"fixed_points_constant", s.fp_constant},
+                   {"fixed_point_crosses_kappa_star", s.fp_crosses}, {"ghost_before_drop", s.ghost_before},
+                   {"ghost_slowing_before_drop", s.ghost_slowing}, {"ghost_at_or_after_drop", s.ghost_after},
+                   {"ghost_lag", sj(s.ghost_lag)}, {"per_network", nets}};
+  }
   return j.dump();
 }
 
@@ -371,7 +528,16 @@ std::string format_model_report(const AnalysisInput& in, const ModelReport& r) {
       o += fmt::format("    c = {:<10.4g} {} ± {} (n {}); averaged over the epochs {}\n", x.c, fix(x.final_accuracy.mean),
                        fix(x.final_accuracy.sem), x.final_accuracy.n, fix(x.mean_accuracy.mean));
   }
+  if (!r.abrupt.empty()) {
+    const AbruptSummary& s = r.abrupt_summary;
+    o += fmt::format("  abrupt drop    {} of {} networks with latent snapshots; of those, fixed-point count constant in "
+                     "{}, fixed point crossing κ* at the drop in {}, a ghost just before the drop in {}, first ghost "
+                     "at/after the drop in {} (median {} epochs after)\n",
+                     s.dropped, s.networks, s.fp_constant, s.fp_crosses, s.ghost_before, s.ghost_after,
+                     num(s.ghost_lag.median));
+  }
   o += "  tables         metrics.csv, model.md, model.tex";
+  if (!r.abrupt.empty()) o += ", abrupt.csv";
   for (const TableSummary& t : r.tables) o += ", tables/" + t.name + ".csv";
   o += "\n";
   return o;

@@ -17,8 +17,13 @@
 //                      networks: n, accuracy after the last recovery epoch
 //                      (mean, s.e.m.), accuracy averaged over the recovery
 //                      epochs (mean, s.e.m.)
+//   abrupt.csv         ghost-rank1 with latent snapshots (seed 001 Fig. 3A):
+//                      one row per network (seed counted once), the latent
+//                      circuit before and after the abrupt loss drop
+//                      (AbruptRow); model.md summarises the counts
 //   model.md/.tex      the same as tables for a paper
-// summary.json gets "model": {metrics per cell, fig4, recovery}.
+// summary.json gets "model": {metrics per cell, fig4, recovery, abrupt}.
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -71,12 +76,47 @@ struct RecoveryRow {
   MetricStat final_accuracy, mean_accuracy;
 };
 
+/// Seed 001 Fig. 3A, per rank-1 network with latent snapshots ("latent"
+/// table, ghost.diag_every > 0): how the latent circuit changes across the
+/// abrupt loss drop (metric drop_epoch). "Before" = the last snapshot at an
+/// epoch < drop; "after" = the first at an epoch >= drop. NaN = not applicable.
+struct AbruptRow {
+  std::vector<double> group;  ///< values of the non-recovery axes
+  std::uint64_t seed = 0;
+  double drop_epoch = std::numeric_limits<double>::quiet_NaN();
+  double kappa0 = std::numeric_limits<double>::quiet_NaN();  ///< κ_0 at epoch 0
+  int fp_min = 0, fp_max = 0;  ///< fixed-point count over every snapshot of phase 1
+  double kappa_fp_before = std::numeric_limits<double>::quiet_NaN();  ///< fixed point nearest κ*
+  double kappa_fp_after = std::numeric_limits<double>::quiet_NaN();
+  double speed_kstar_start = std::numeric_limits<double>::quiet_NaN();   ///< |f(κ*)| at epoch 0
+  double speed_kstar_before = std::numeric_limits<double>::quiet_NaN();
+  double ghost_onset = std::numeric_limits<double>::quiet_NaN();  ///< first snapshot with a ghost
+  double ghost_speed_onset = std::numeric_limits<double>::quiet_NaN();
+  double ghost_kappa_onset = std::numeric_limits<double>::quiet_NaN();
+  bool ghost_before = false;  ///< a ghost at the last snapshot before the drop
+  double ghost_speed_before = std::numeric_limits<double>::quiet_NaN();
+  bool dropped() const { return std::isfinite(drop_epoch); }
+};
+
+/// Counts over the AbruptRows that dropped.
+struct AbruptSummary {
+  std::int64_t networks = 0, dropped = 0;
+  std::int64_t fp_constant = 0;       ///< one fixed-point count through all of phase 1
+  std::int64_t fp_crosses = 0;        ///< kappa_fp_before < κ* <= kappa_fp_after
+  std::int64_t ghost_before = 0;      ///< a ghost just before the drop
+  std::int64_t ghost_slowing = 0;     ///< ... whose speed fell from its onset to the drop
+  std::int64_t ghost_after = 0;       ///< first ghost at or after the drop
+  MetricStat ghost_lag;               ///< ghost_onset - drop_epoch (epochs; > 0: after)
+};
+
 struct ModelReport {
   std::vector<MetricCell> cells;       ///< every grid cell, odometer order
   std::vector<TableSummary> tables;
   std::vector<std::string> group_axes; ///< axes of Fig4Row/RecoveryRow::group
   std::vector<Fig4Row> fig4;           ///< ghost-rank1 only
   std::vector<RecoveryRow> recovery;   ///< ghost-rank1 with a recovery_c axis
+  std::vector<AbruptRow> abrupt;       ///< ghost-rank1 with latent snapshots
+  AbruptSummary abrupt_summary;
   bool empty() const { return cells.empty(); }
 };
 

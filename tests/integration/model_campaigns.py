@@ -15,6 +15,9 @@ Checks per campaign (by name):
                           every lr; latent table in campaign.h5.
   ghost-rank-sweep-quick  fraction learned per (rank, lr) in metrics.csv;
                           rank-2 slow points in campaign.h5.
+  ghost-fig3a-quick       both networks drop abruptly; one fixed-point count
+                          through phase 1; abrupt.csv consistent; figures
+                          abrupt and latent_flow rendered.
   wcrnn-*-quick           eval metrics present; (p)sMNIST above chance (0.1).
 Prints one summary line per campaign (numbers for the closing note).
 """
@@ -72,9 +75,35 @@ def check_lr_sweep(d, s):
     if len(lrs) != 6 or len(last) != 6:
         raise SystemExit(f"FAIL: checkpoints.csv has {len(lrs)} lrs, {len(last)} final rows")
     with h5py.File(os.path.join(d, "campaign.h5"), "r") as f:
-        if f["tables/latent/data"].shape[1] != 7:
+        if f["tables/latent/data"].shape[1] != 10:
             raise SystemExit("FAIL: latent table shape")
     return "final loss by lr: " + ", ".join(f"{float(r['lr']):.2g}: {float(r['loss_mean']):.3f}" for r in last)
+
+
+def check_fig3a(d, s):
+    """Fig. 3A: both networks drop abruptly; the fixed-point count stays the
+    same through all of phase 1; abrupt.csv agrees with summary.json; the
+    abrupt and latent_flow figures exist when figures were rendered."""
+    ab = s["model"]["abrupt"]
+    with open(os.path.join(d, "analysis", "abrupt.csv"), newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not (ab["networks"] == 2 and ab["dropped"] == 2 and len(rows) == 2):
+        raise SystemExit(f"FAIL: fig3a: expected 2 networks that drop: {ab['networks']}, {ab['dropped']}, {len(rows)}")
+    if ab["fixed_points_constant"] != 2:
+        raise SystemExit(f"FAIL: fig3a: the fixed-point count changed: {rows}")
+    for r in rows:
+        drop, onset = float(r["drop_epoch"]), float(r["ghost_onset"] or "nan")
+        if r["ghost_before_drop"] == "1" and not onset < drop:
+            raise SystemExit(f"FAIL: fig3a: a ghost before the drop but its onset is not: {r}")
+    figs = os.path.join(d, "analysis", "figures")
+    if os.path.isdir(figs):
+        for name in ("abrupt.png", "latent_flow.png"):
+            if not os.path.exists(os.path.join(figs, name)):
+                raise SystemExit(f"FAIL: fig3a: figure {name} missing")
+    lag = ab["ghost_lag"]
+    return (f"drops at {', '.join(r['drop_epoch'] for r in rows)}; fixed points constant in {ab['fixed_points_constant']}/2; "
+            f"fixed point crosses κ* in {ab['fixed_point_crosses_kappa_star']}/2; ghost before the drop in "
+            f"{ab['ghost_before_drop']}/2; first ghost − drop {lag['min']}..{lag['max']} epochs")
 
 
 def check_rank_sweep(d, s):
@@ -122,7 +151,7 @@ def check_wcrnn_lyapunov(d, s):
 
 
 CHECKS = {"wcrnn-lyapunov": check_wcrnn_lyapunov, "ghost-fig4-quick": check_fig4, "ghost-lr-sweep-quick": check_lr_sweep,
-          "ghost-rank-sweep-quick": check_rank_sweep}
+          "ghost-rank-sweep-quick": check_rank_sweep, "ghost-fig3a-quick": check_fig3a}
 
 
 def main():

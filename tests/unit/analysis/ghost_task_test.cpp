@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/bytes.hpp"
@@ -116,14 +117,40 @@ TEST(GhostTask, LatentTablesEveryDiagEpochAndAtTheEnd) {
   s2.ghost.diag_every = 100;  // the end (200) is a multiple of diag_every: still recorded
   const Table* lat2 = run_ghost_task(s2)->extras.table("latent");
   ASSERT_EQ(lat2->rows(), 3u);
-  EXPECT_EQ(lat2->data[2 * 7], 200.0);
+  const std::size_t w = lat->columns.size();
+  ASSERT_EQ(w, 10u);
+  EXPECT_EQ(lat2->data[2 * w], 200.0);
   EXPECT_EQ(lat->data[0], 0.0);
-  EXPECT_EQ(lat->data[3 * 7], 250.0);
+  EXPECT_EQ(lat->data[3 * w], 250.0);
   EXPECT_EQ(flow->rows(), 4u * 241u);
-  // The recorded fixed-point count is that of the parameters of its epoch.
+  // Every column of the epoch-100 row is that of the parameters of its epoch.
   GhostRank1<double> net = GhostRank1<double>::init(100, 0);
   for (int e = 0; e < 100; ++e) net.sgd_step(0.02);
-  EXPECT_EQ(lat->data[1 * 7 + 1], rank1_latent(net.params()).fixed_points);
+  const Rank1Latent l = rank1_latent(net.params());
+  auto col = [&](const char* name) {
+    const auto it = std::find(lat->columns.begin(), lat->columns.end(), name);
+    EXPECT_NE(it, lat->columns.end()) << name;
+    return lat->data[1 * w + static_cast<std::size_t>(it - lat->columns.begin())];
+  };
+  EXPECT_EQ(col("fixed_points"), l.fixed_points);
+  ASSERT_EQ(l.roots.size(), 1u);
+  EXPECT_EQ(col("kappa_fp"), l.roots[0]);
+  EXPECT_EQ(col("speed_kstar"), std::abs(rank1_flow(net.params(), 1.0)));
+  EXPECT_DOUBLE_EQ(col("kappa0"), -0.3 * net.params().n.sum());  // κ_0 = n·x_0, x_0 = -0.3
+}
+
+TEST(GhostTask, DropEpochIsTheFirstEpochBelowHalfTheInitialLoss) {
+  TaskSpec s = rank1(3500, 28);  // seed 28 at lr 0.02 drops near epoch 3,340 (ghost-fig4)
+  const TaskResult r = *run_ghost_task(s);
+  const double drop = r.extras.metric("drop_epoch");
+  ASSERT_TRUE(std::isfinite(drop));
+  const auto d = static_cast<std::size_t>(drop);
+  ASSERT_GT(d, 0u);
+  EXPECT_LT(r.curves.loss[d], 0.5 * r.curves.loss[0]);
+  for (std::size_t e = 0; e < d; ++e) EXPECT_GE(r.curves.loss[e], 0.5 * r.curves.loss[0]) << e;
+  // No drop: NaN.
+  const TaskResult flat = *run_ghost_task(rank1(20, 0));
+  EXPECT_TRUE(std::isnan(flat.extras.metric("drop_epoch")));
 }
 
 TEST(GhostTask, RecoveryPhaseLowersTheConfidenceAndRecordsItsCurve) {

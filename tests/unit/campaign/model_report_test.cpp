@@ -101,5 +101,109 @@ TEST(ModelReport, PartialCampaignCountsOnlyDoneTasks) {
   EXPECT_EQ(r.cells[0].done, 2);
 }
 
+/// Latent rows {epoch, fixed_points, min_speed, kappa_slowest, ghosts,
+/// ghost_speed, ghost_kappa, kappa_fp, speed_kstar, kappa0} of one network.
+Table latent(const std::vector<std::vector<double>>& rows) {
+  Table t{"latent", {"epoch", "fixed_points", "min_speed", "kappa_slowest", "ghosts", "ghost_speed", "ghost_kappa",
+                     "kappa_fp", "speed_kstar", "kappa0"}, {}};
+  for (const auto& r : rows) t.data.insert(t.data.end(), r.begin(), r.end());
+  return t;
+}
+
+/// A Fig. 3A campaign (4 seeds, snapshots every 100 epochs, 400 epochs):
+///   seed 0: the fixed point slides across κ* at the drop (250); ghost after it;
+///   seed 1: a ghost forms at 100 and slows down before the drop (250);
+///   seed 2: the fixed-point count changes (1 -> 3) before its drop (150);
+///   seed 3: no drop.
+AnalysisInput fig3a_input() {
+  AnalysisInput in;
+  in.campaign = parse_campaign("name: a\nfamily: ghost-rank1\ngrid: {lr: [0.003]}\nseeds: 4\nghost: {diag_every: 100}\n",
+                               "a.yaml");
+  const double nan = std::nan("");
+  in.nets.resize(4);
+  const std::vector<std::vector<std::vector<double>>> lat = {
+      {{0, 1, 0, 0.1, 0, nan, nan, 0.1, 0.9, -0.5}, {100, 1, 0, 0.3, 0, nan, nan, 0.3, 0.7, -0.5},
+       {200, 1, 0, 0.6, 0, nan, nan, 0.6, 0.4, -0.5}, {300, 1, 0, 1.05, 1, 0.2, -1.2, 1.05, 0.01, -0.5},
+       {400, 1, 0, 2.5, 1, 0.15, -1.4, 2.5, 0.3, -0.5}},
+      {{0, 1, 0, 0.1, 0, nan, nan, 0.1, 0.9, 0.2}, {100, 1, 0, 0.5, 1, 0.3, 0.4, 3.0, 0.5, 0.2},
+       {200, 1, 0, 0.5, 1, 0.05, 0.4, 3.0, 0.5, 0.2}, {300, 1, 0, 0.5, 1, 0.1, 0.4, 3.0, 0.5, 0.2},
+       {400, 1, 0, 0.5, 1, 0.1, 0.4, 3.0, 0.5, 0.2}},
+      {{0, 1, 0, 0.1, 0, nan, nan, 0.1, 0.9, 0.0}, {100, 3, 0, 0.9, 0, nan, nan, 0.9, 0.1, 0.0},
+       {200, 1, 0, 1.5, 0, nan, nan, 1.5, 0.3, 0.0}, {300, 1, 0, 1.5, 0, nan, nan, 1.5, 0.3, 0.0},
+       {400, 1, 0, 1.5, 0, nan, nan, 1.5, 0.3, 0.0}},
+      {{0, 1, 0, 0.1, 0, nan, nan, 0.1, 0.9, 0.1}, {100, 1, 0, 0.1, 0, nan, nan, 0.1, 0.9, 0.1},
+       {200, 1, 0, 0.1, 0, nan, nan, 0.1, 0.9, 0.1}, {300, 1, 0, 0.1, 0, nan, nan, 0.1, 0.9, 0.1},
+       {400, 1, 0, 0.1, 0, nan, nan, 0.1, 0.9, 0.1}}};
+  const double drops[] = {250, 250, 150, nan};
+  for (std::size_t i = 0; i < 4; ++i) {
+    NetOutcome& o = in.nets[i];
+    o.done = true;
+    const auto seed = static_cast<std::size_t>(in.campaign.tasks[i].spec.train.seed);
+    o.extras.set("phase1_epochs", 400);
+    o.extras.set("drop_epoch", drops[seed]);
+    o.extras.set("learned_accuracy", std::isfinite(drops[seed]) ? 1.0 : 0.0);
+    o.extras.set("stuck", 0.0);
+    o.extras.tables.push_back(latent(lat[seed]));
+  }
+  return in;
+}
+
+TEST(ModelReport, AbruptDropAgainstTheLatentCircuit) {
+  const AnalysisInput in = fig3a_input();
+  const ModelReport r = model_report(in);
+  ASSERT_EQ(r.abrupt.size(), 4u);
+  std::map<std::uint64_t, AbruptRow> by_seed;
+  for (const AbruptRow& a : r.abrupt) by_seed[a.seed] = a;
+  const AbruptRow& slide = by_seed[0];
+  EXPECT_EQ(slide.drop_epoch, 250);
+  EXPECT_EQ(slide.kappa_fp_before, 0.6);  // the snapshot at 200
+  EXPECT_EQ(slide.kappa_fp_after, 1.05);  // the snapshot at 300
+  EXPECT_EQ(slide.speed_kstar_start, 0.9);
+  EXPECT_EQ(slide.speed_kstar_before, 0.4);
+  EXPECT_EQ(slide.ghost_onset, 300);
+  EXPECT_EQ(slide.ghost_speed_onset, 0.2);
+  EXPECT_FALSE(slide.ghost_before);
+  EXPECT_EQ(slide.kappa0, -0.5);
+  const AbruptRow& ghost = by_seed[1];
+  EXPECT_TRUE(ghost.ghost_before);
+  EXPECT_EQ(ghost.ghost_onset, 100);
+  EXPECT_EQ(ghost.ghost_speed_before, 0.05);
+  EXPECT_EQ(by_seed[2].fp_min, 1);
+  EXPECT_EQ(by_seed[2].fp_max, 3);
+  EXPECT_FALSE(by_seed[3].dropped());
+  const AbruptSummary& s = r.abrupt_summary;
+  EXPECT_EQ(s.networks, 4);
+  EXPECT_EQ(s.dropped, 3);
+  EXPECT_EQ(s.fp_constant, 2);    // seeds 0, 1
+  EXPECT_EQ(s.fp_crosses, 2);     // seeds 0 (0.6 -> 1.05), 2 (0.9 at 100 -> 1.5 at 200)
+  EXPECT_EQ(s.ghost_before, 1);   // seed 1
+  EXPECT_EQ(s.ghost_slowing, 1);  // seed 1: 0.3 at its onset, 0.05 before the drop
+  EXPECT_EQ(s.ghost_after, 1);    // seed 0
+  EXPECT_EQ(s.ghost_lag.n, 2);    // seeds 0 (+50) and 1 (-150)
+  EXPECT_EQ(s.ghost_lag.min, -150);
+  EXPECT_EQ(s.ghost_lag.max, 50);
+  std::map<std::string, std::string> files;
+  for (auto& [name, text] : model_report_files(in, r)) files[name] = text;
+  ASSERT_TRUE(files.count("abrupt.csv"));
+  EXPECT_THAT(files["abrupt.csv"], HasSubstr("\n0.003,0,250,-0.5,1,1,0.6,1.05,0.9,0.4,300,0.2,-1.2,0,\n"));
+  EXPECT_THAT(files["model.md"], HasSubstr("a ghost (local minimum of |f| without a fixed point) just before the drop: 1 of 3"));
+  EXPECT_THAT(model_report_json(in, r), HasSubstr("\"ghost_before_drop\":1,"));
+  EXPECT_THAT(format_model_report(in, r), HasSubstr("abrupt drop    3 of 4 networks"));
+}
+
+TEST(ModelReport, AbruptCountsEachSeedOnceAndNeedsLatentTables) {
+  // A recovery campaign without snapshots: no abrupt rows.
+  EXPECT_TRUE(model_report(fig4_input()).abrupt.empty());
+  // With snapshots in every recovery task, each seed is counted once.
+  AnalysisInput in = fig4_input();
+  for (NetOutcome& o : in.nets) {
+    o.extras.set("drop_epoch", 150);
+    o.extras.tables.push_back(latent({{0, 1, 0, 0.1, 0, NAN, NAN, 0.1, 0.9, 0.0}, {200, 1, 0, 1.5, 0, NAN, NAN, 1.5, 0.3, 0.0}}));
+  }
+  const ModelReport r = model_report(in);
+  EXPECT_EQ(r.abrupt.size(), 3u);
+  EXPECT_EQ(r.abrupt_summary.fp_crosses, 3);
+}
+
 }  // namespace
 }  // namespace memphase
