@@ -235,7 +235,8 @@ ModelReport model_report(const AnalysisInput& in) {
     // Phase 1 is the same in every recovery_c cell: count each seed once
     // (the first c with a done task of that seed).
     std::map<std::vector<double>, std::map<std::uint64_t, std::pair<bool, bool>>> seen;
-    std::map<std::pair<std::vector<double>, double>, std::pair<std::vector<double>, std::vector<double>>> rec;
+    // (group, c) -> seed -> (accuracy after the last recovery epoch, averaged over them)
+    std::map<std::pair<std::vector<double>, double>, std::map<std::uint64_t, std::pair<double, double>>> rec;
     for (std::size_t i = 0; i < c.tasks.size(); ++i) {
       if (!in.nets[i].done) continue;
       const Extras& x = in.nets[i].extras;
@@ -249,9 +250,8 @@ ModelReport model_report(const AnalysisInput& in) {
         r.abrupt.push_back(std::move(a));
       }
       if (rc >= 0 && stuck(i)) {
-        auto& slot = rec[{g, c.tasks[i].spec.ghost.recovery_confidence}];
-        slot.first.push_back(x.metric("recovery_final_accuracy"));
-        slot.second.push_back(x.metric("recovery_mean_accuracy"));
+        rec[{g, c.tasks[i].spec.ghost.recovery_confidence}][seed] = {x.metric("recovery_final_accuracy"),
+                                                                     x.metric("recovery_mean_accuracy")};
       }
     }
     for (const auto& [g, seeds] : seen) {
@@ -263,8 +263,28 @@ ModelReport model_report(const AnalysisInput& in) {
       }
       r.fig4.push_back(std::move(f));
     }
-    for (auto& [gc, v] : rec)
-      r.recovery.push_back({gc.first, gc.second, metric_stat(std::move(v.first)), metric_stat(std::move(v.second))});
+    // The reference of the paired gain: the largest c of the group (the
+    // phase-1 confidence in seed 001 Fig. 4, c = 10: no recovery).
+    std::map<std::vector<double>, double> ref_c;
+    for (const auto& [gc, v] : rec) ref_c[gc.first] = std::max(ref_c.count(gc.first) ? ref_c[gc.first] : gc.second, gc.second);
+    for (const auto& [gc, v] : rec) {
+      RecoveryRow row{gc.first, gc.second, {}, {}, ref_c[gc.first], {}, {}};
+      std::vector<double> fin, mean, gain_fin, gain_mean;
+      const auto& ref = rec.at({gc.first, row.ref_c});
+      for (const auto& [seed, acc] : v) {
+        fin.push_back(acc.first);
+        mean.push_back(acc.second);
+        const auto it = ref.find(seed);
+        if (it == ref.end()) continue;  // that seed's reference task is not done (yet)
+        gain_fin.push_back(acc.first - it->second.first);
+        gain_mean.push_back(acc.second - it->second.second);
+      }
+      row.final_accuracy = metric_stat(std::move(fin));
+      row.mean_accuracy = metric_stat(std::move(mean));
+      row.final_gain = metric_stat(std::move(gain_fin));
+      row.mean_gain = metric_stat(std::move(gain_mean));
+      r.recovery.push_back(std::move(row));
+    }
     r.abrupt_summary = summarise(r.abrupt);
   }
   return r;
@@ -328,18 +348,27 @@ std::vector<std::pair<std::string, std::string>> model_report_files(const Analys
     out.emplace_back("ghost_fig4.csv", f);
   }
   if (!r.recovery.empty()) {
-    std::string f = ghead + sep + "c,n,final_accuracy_mean,final_accuracy_sem,mean_accuracy_mean,mean_accuracy_sem\n";
-    md += "## Recovery of the stuck networks by lowering the confidence c (mean ± s.e.m.)\n\n";
-    md += "| c | stuck networks | accuracy after the last recovery epoch | accuracy averaged over the recovery epochs |\n|---|---|---|---|\n";
-    tex += "\\begin{tabular}{rrrr}\n\\hline\n$c$ & $n$ & final accuracy & mean accuracy \\\\\n\\hline\n";
+    std::string f = ghead + sep +
+                    "c,n,final_accuracy_mean,final_accuracy_sem,mean_accuracy_mean,mean_accuracy_sem,ref_c,gain_n,"
+                    "final_gain_mean,final_gain_sem,mean_gain_mean,mean_gain_sem\n";
+    md += "## Recovery of the stuck networks by lowering the confidence c (mean ± s.e.m.)\n\n"
+          "Gain: the same network's accuracy at c minus at the largest c (paired by seed).\n\n";
+    md += "| c | stuck networks | accuracy after the last recovery epoch | gain | accuracy averaged over the recovery "
+          "epochs | gain |\n" + md_rule(6) + "\n";
+    tex += "\\begin{tabular}{rrrrrr}\n\\hline\n$c$ & $n$ & final accuracy & gain & mean accuracy & gain \\\\\n\\hline\n";
     for (const RecoveryRow& x : r.recovery) {
-      f += fmt::format("{}{}{},{},{},{},{},{}\n", gcols(x.group), sep, x.c, x.final_accuracy.n, num(x.final_accuracy.mean),
-                       num(x.final_accuracy.sem), num(x.mean_accuracy.mean), num(x.mean_accuracy.sem));
-      md += fmt::format("| {:.4g} | {} | {} ± {} | {} ± {} |\n", x.c, x.final_accuracy.n, fix(x.final_accuracy.mean),
-                        fix(x.final_accuracy.sem), fix(x.mean_accuracy.mean), fix(x.mean_accuracy.sem));
-      tex += fmt::format("{:.4g} & {} & ${} \\pm {}$ & ${} \\pm {}$ \\\\\n", x.c, x.final_accuracy.n,
-                         fix(x.final_accuracy.mean), fix(x.final_accuracy.sem), fix(x.mean_accuracy.mean),
-                         fix(x.mean_accuracy.sem));
+      f += fmt::format("{}{}{},{},{},{},{},{},{},{},{},{},{},{}\n", gcols(x.group), sep, x.c, x.final_accuracy.n,
+                       num(x.final_accuracy.mean), num(x.final_accuracy.sem), num(x.mean_accuracy.mean),
+                       num(x.mean_accuracy.sem), x.ref_c, x.final_gain.n, num(x.final_gain.mean), num(x.final_gain.sem),
+                       num(x.mean_gain.mean), num(x.mean_gain.sem));
+      md += fmt::format("| {:.4g} | {} | {} ± {} | {} ± {} | {} ± {} | {} ± {} |\n", x.c, x.final_accuracy.n,
+                        fix(x.final_accuracy.mean), fix(x.final_accuracy.sem), fix(x.final_gain.mean),
+                        fix(x.final_gain.sem), fix(x.mean_accuracy.mean), fix(x.mean_accuracy.sem),
+                        fix(x.mean_gain.mean), fix(x.mean_gain.sem));
+      tex += fmt::format("{:.4g} & {} & ${} \\pm {}$ & ${} \\pm {}$ & ${} \\pm {}$ & ${} \\pm {}$ \\\\\n", x.c,
+                         x.final_accuracy.n, fix(x.final_accuracy.mean), fix(x.final_accuracy.sem),
+                         fix(x.final_gain.mean), fix(x.final_gain.sem), fix(x.mean_accuracy.mean),
+                         fix(x.mean_accuracy.sem), fix(x.mean_gain.mean), fix(x.mean_gain.sem));
     }
     tex += "\\hline\n\\end{tabular}\n";
     md += "\n";
@@ -481,7 +510,8 @@ std::string model_report_json(const AnalysisInput& in, const ModelReport& r) {
     for (const RecoveryRow& x : r.recovery) {
       J g;
       for (std::size_t a = 0; a < r.group_axes.size(); ++a) g[r.group_axes[a]] = x.group[a];
-      f.push_back({{"group", g}, {"c", x.c}, {"final_accuracy", sj(x.final_accuracy)}, {"mean_accuracy", sj(x.mean_accuracy)}});
+      f.push_back({{"group", g}, {"c", x.c}, {"final_accuracy", sj(x.final_accuracy)}, {"mean_accuracy", sj(x.mean_accuracy)},
+                   {"ref_c", x.ref_c}, {"final_gain", sj(x.final_gain)}, {"mean_gain", sj(x.mean_gain)}});
     }
     j["recovery"] = f;
   }
@@ -525,8 +555,9 @@ std::string format_model_report(const AnalysisInput& in, const ModelReport& r) {
   if (!r.recovery.empty()) {
     o += "  recovery       c -> accuracy after the last recovery epoch (mean ± s.e.m. over stuck networks)\n";
     for (const RecoveryRow& x : r.recovery)
-      o += fmt::format("    c = {:<10.4g} {} ± {} (n {}); averaged over the epochs {}\n", x.c, fix(x.final_accuracy.mean),
-                       fix(x.final_accuracy.sem), x.final_accuracy.n, fix(x.mean_accuracy.mean));
+      o += fmt::format("    c = {:<10.4g} {} ± {} (n {}), gain over c = {:g}: {} ± {}; averaged over the epochs {}\n", x.c,
+                       fix(x.final_accuracy.mean), fix(x.final_accuracy.sem), x.final_accuracy.n, x.ref_c,
+                       fix(x.final_gain.mean), fix(x.final_gain.sem), fix(x.mean_accuracy.mean));
   }
   if (!r.abrupt.empty()) {
     const AbruptSummary& s = r.abrupt_summary;

@@ -16,7 +16,9 @@
 //   recovery.csv       ghost-rank1 with recovery_c: per c, over stuck
 //                      networks: n, accuracy after the last recovery epoch
 //                      (mean, s.e.m.), accuracy averaged over the recovery
-//                      epochs (mean, s.e.m.)
+//                      epochs (mean, s.e.m.), and both as gains over the same
+//                      networks at the largest c (paired by seed; s.e.m. of
+//                      the differences)
 //   abrupt.csv         ghost-rank1 with latent snapshots (seed 001 Fig. 3A):
 //                      one row per network (seed counted once), the latent
 //                      circuit before and after the abrupt loss drop
@@ -74,6 +76,10 @@ struct RecoveryRow {
   std::vector<double> group;
   double c = 0.0;
   MetricStat final_accuracy, mean_accuracy;
+  /// Paired by seed: accuracy at c minus the same network's accuracy at
+  /// ref_c, the largest c of the group (seed 001 Fig. 4: c = 10, no recovery).
+  double ref_c = 0.0;
+  MetricStat final_gain, mean_gain;
 };
 
 /// Seed 001 Fig. 3A, per rank-1 network with latent snapshots ("latent"

@@ -61,6 +61,13 @@ TEST(ModelReport, Fig4CountsEachSeedOnceAndRecoveryUsesTheStuckOnly) {
   EXPECT_EQ(r.recovery[0].final_accuracy.n, 2);
   EXPECT_DOUBLE_EQ(r.recovery[0].final_accuracy.mean, 0.85);  // seeds 0, 1: 0.8, 0.9 (seed 2 left out)
   EXPECT_DOUBLE_EQ(r.recovery[1].final_accuracy.mean, 0.5);
+  // Paired gain over the same networks at the largest c (10): 0.3, 0.4.
+  EXPECT_EQ(r.recovery[0].ref_c, 10.0);
+  EXPECT_EQ(r.recovery[0].final_gain.n, 2);
+  EXPECT_DOUBLE_EQ(r.recovery[0].final_gain.mean, 0.35);
+  EXPECT_NEAR(r.recovery[0].final_gain.sem, 0.05, 1e-12);
+  EXPECT_DOUBLE_EQ(r.recovery[0].mean_gain.mean, 0.35);  // mean accuracy = final - 0.1 at both c
+  EXPECT_DOUBLE_EQ(r.recovery[1].final_gain.mean, 0.0);
   // The recovery table is averaged over the stuck networks too: epoch 1, c = 0.1.
   const auto t = std::find_if(r.tables.begin(), r.tables.end(), [](const TableSummary& x) { return x.name == "recovery"; });
   ASSERT_NE(t, r.tables.end());
@@ -95,9 +102,11 @@ TEST(ModelReport, FilesAndJson) {
 TEST(ModelReport, PartialCampaignCountsOnlyDoneTasks) {
   AnalysisInput in = fig4_input();
   in.nets[0].done = false;  // seed 0 at c = 0.1: its c = 10 task still counts the seed
+  in.nets[4].done = false;  // seed 1 at c = 10: no reference for its gain
   const ModelReport r = model_report(in);
   EXPECT_EQ(r.fig4[0].seeds, 3);
   EXPECT_EQ(r.recovery[0].final_accuracy.n, 1);
+  EXPECT_EQ(r.recovery[0].final_gain.n, 0);  // seed 1 has no done c = 10 task
   EXPECT_EQ(r.cells[0].done, 2);
 }
 
