@@ -510,6 +510,17 @@ def no_h5(ctx, name):
     return False
 
 
+def needed_table(ctx, fig, name, why):
+    """Table `name` of campaign.h5 (h5_table) for figure `fig`, or None after a
+    warning that says why it is missing (no campaign.h5, or `why`)."""
+    if no_h5(ctx, fig):
+        return None
+    tab = h5_table(ctx.f, name)
+    if tab is None:
+        warn(f"campaign.h5 has no {name} table ({why}): no {fig}")
+    return tab
+
+
 def latent_flow(ctx):
     if no_h5(ctx, "latent_flow"):
         return False
@@ -696,11 +707,8 @@ def abrupt(ctx):
 
 # ------------------------------------------------------------------ ghost: rank-2 slow points
 def slow_points(ctx):
-    if no_h5(ctx, "slow_points"):
-        return False
-    tab = h5_table(ctx.f, "slow_points")
+    tab = needed_table(ctx, "slow_points", "slow_points", "rank <= 2 with ghost.diag_every > 0")
     if tab is None:
-        warn("campaign.h5 has no slow_points table (rank <= 2 with ghost.diag_every > 0): no slow_points")
         return False
     f = ctx.f
     done = f["tasks/done"][:]
@@ -816,11 +824,8 @@ def rank2_field(f, k, which, ext, points=160):
 
 # ------------------------------------------------------------------ WCRNN: Lyapunov spectrum
 def lyapunov_spectrum(ctx):
-    if no_h5(ctx, "lyapunov_spectrum"):
-        return False
-    tab = h5_table(ctx.f, "lyapunov")
+    tab = needed_table(ctx, "lyapunov_spectrum", "lyapunov", "wcrnn.lyap_steps = 0?")
     if tab is None:
-        warn("campaign.h5 has no lyapunov table (wcrnn.lyap_steps = 0?): no lyapunov_spectrum")
         return False
     f = ctx.f
     done = f["tasks/done"][:]
