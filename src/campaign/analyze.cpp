@@ -120,7 +120,8 @@ void load_from_journals(AnalysisInput& in, const RunPaths& p, const RunCampaign&
   in.nets.assign(in.campaign.tasks.size(), NetOutcome{});
   const auto by_key = index_by_key(in.campaign);
   std::vector<std::pair<std::size_t, CommittedRef>> where(in.nets.size());
-  std::int64_t unknown = 0;
+  std::int64_t unknown = 0, thinned = 0;
+  int thinned_every = 1;
   for (const auto& [key, ref] : in_file_order(idx)) {
     const auto it = by_key.find(key);
     if (it == by_key.end()) {
@@ -130,6 +131,10 @@ void load_from_journals(AnalysisInput& in, const RunPaths& p, const RunCampaign&
     const TaskResult r = read_result(ref, key);
     in.nets[it->second] = outcome_of(r);
     where[it->second] = {it->second, ref};
+    if (r.sampling.thinned()) {
+      ++thinned;
+      thinned_every = r.sampling.every;
+    }
   }
   if (unknown > 0)
     in.notes.push_back(fmt::format("{} committed record(s) are not tasks of {} (ignored)", unknown,
@@ -139,6 +144,14 @@ void load_from_journals(AnalysisInput& in, const RunPaths& p, const RunCampaign&
                                    idx.torn));
   if (opt.reclassify || opt.lyapunov) {
     refuse_toy_rows(in, p.campaign(), opt);
+    // Journal records keep the epochs campaign.h5 keeps (thinned at commit);
+    // only records committed before thinning existed hold every epoch.
+    if (opt.reclassify && thinned > 0)
+      throw ConfigError(fmt::format(
+          "{}: --reclassify needs every-epoch curves, but {} committed record(s) keep curve points "
+          "only every {} epochs (output.record_every is {}; journals are thinned like campaign.h5 "
+          "when a task is committed): run the campaign with output.record_every: 1 to reclassify",
+          p.dir, thinned, thinned_every, in.campaign.output.record_every));
     full_row_pass(in, opt, [&](std::size_t i) {
       return read_result(where[i].second, in.campaign.tasks[i].key);
     });
@@ -182,9 +195,11 @@ void load_from_h5(AnalysisInput& in, const CampaignFileReader& f, const LoadOpti
     refuse_toy_rows(in, f.path(), opt);
     if (opt.reclassify && in.campaign.output.record_every != 1)
       throw ConfigError(fmt::format(
-          "{}: --reclassify needs every-epoch curves, but output.record_every is {}; use "
-          "--source journals (the journals keep every epoch)",
-          f.path(), in.campaign.output.record_every));
+          "{}: --reclassify needs every-epoch curves, but output.record_every is {}; campaign.h5 "
+          "and the journals (thinned the same way when a task is committed) keep curve points only "
+          "every {} epochs: run the campaign with output.record_every: 1 to reclassify (the journals of a "
+          "run made before commit-time thinning still hold every epoch: --source journals)",
+          f.path(), in.campaign.output.record_every, in.campaign.output.record_every));
     if (!in.campaign.output.keep_final)
       throw ConfigError(fmt::format(
           "{}: {} needs the final weights, but output.weights leaves out 'final'; use "

@@ -216,12 +216,13 @@ TaskResult read_result(const CommittedRef& ref, std::uint64_t key) {
   ByteReader r(payload, ref.file);
   TaskResult t;
   get(r, t);
+  if (!r.done()) r.fail("trailing bytes");
   return t;
 }
 
 std::string encode_result(const TaskResult& r) {
   ByteWriter w;
-  put(w, r);
+  put_committed(w, r);
   return w.take();
 }
 

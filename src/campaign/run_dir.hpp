@@ -93,10 +93,13 @@ struct RunCampaign {
 };
 RunCampaign open_run_dir(const RunPaths& p);
 
-/// Reads and decodes one committed result.
+/// Reads and decodes one committed result. Its curves are thinned
+/// (result.sampling) if it was committed with record_every > 1 by a version
+/// that thins, dense if it was written before.
 TaskResult read_result(const CommittedRef& ref, std::uint64_t key);
 
-/// Encodes a finished result as a journal payload.
+/// Encodes a finished result as a journal payload: put_committed (curves
+/// thinned to the epochs campaign.h5 keeps; unchanged with record_every 1).
 std::string encode_result(const TaskResult& r);
 
 /// Writes the checkpoint of an in-flight task atomically.

@@ -11,8 +11,16 @@ constexpr int kToyTag = -0x746f79;  // "toy"
 /// toy block (at most one of the three is enabled; config enforces it).
 constexpr int kGhostTag = -0x67686f;  // "gho"
 constexpr int kWcrnnTag = -0x776372;  // "wcr"
-/// Marker of the Extras block after a TaskResult's train_seconds: records
-/// without extras (rate RNNs, toys) end at train_seconds as before.
+/// Optional blocks after a TaskResult's train_seconds, each starting with its
+/// tag, in this order: thinned curves, then extras (the last block: a ghost
+/// checkpoint appends its own fields after it). A record without them (a
+/// dense rate RNN or toy) ends at train_seconds, as before either existed.
+///
+/// Marker of the thinned-curves block [tag u32][every i32][epochs i64]: the
+/// curves hold only kept_epochs(epochs, every) (CurveSampling). Written only
+/// for a thinned result, i.e. never with record_every 1.
+constexpr std::uint32_t kThinTag = 0x54484e31;  // "THN1"
+/// Marker of the Extras block: records without extras (rate RNNs, toys) have none.
 constexpr std::uint32_t kExtrasTag = 0x45585431;  // "EXT1"
 
 void put(ByteWriter& w, const ResidualSpec& r) {
@@ -116,12 +124,18 @@ void get(ByteReader& r, Curves& c) {
   c.reliability = r.get_vector<float>(); c.grad_norm = r.get_vector<float>();
 }
 
-void put(ByteWriter& w, const TaskResult& t) {
+namespace {
+/// put(TaskResult) with the curves `curves` sampled as `smp` in place of t's own.
+void put_result(ByteWriter& w, const TaskResult& t, const Curves& curves, const CurveSampling& smp) {
   put(w, t.spec);
   w.put(t.epochs_planned); w.put(t.epochs_run); w.put(t.status);
   w.put(t.cls.net_class); w.put(t.cls.learned); w.put(t.cls.stable); w.put(t.cls.psd_ratio);
-  put(w, t.initial); put(w, t.final); put(w, t.curves);
+  put(w, t.initial); put(w, t.final); put(w, curves);
   w.put(t.train_seconds);
+  if (smp.thinned()) {
+    w.put(kThinTag);
+    w.put<std::int32_t>(smp.every); w.put<std::int64_t>(smp.epochs);
+  }
   if (!t.extras.empty()) {
     const Extras& x = t.extras;
     w.put(kExtrasTag);
@@ -137,6 +151,18 @@ void put(ByteWriter& w, const TaskResult& t) {
     }
   }
 }
+}  // namespace
+
+void put(ByteWriter& w, const TaskResult& t) { put_result(w, t, t.curves, t.sampling); }
+
+void put_committed(ByteWriter& w, const TaskResult& t) {
+  const CurveSampling smp = committed_sampling(t);
+  if (smp == t.sampling) {
+    put(w, t);
+    return;
+  }
+  put_result(w, t, thin_curves(t.curves, smp.epochs, smp.every), smp);
+}
 
 void get(ByteReader& r, TaskResult& t) {
   get(r, t.spec);
@@ -147,8 +173,22 @@ void get(ByteReader& r, TaskResult& t) {
   get(r, t.initial); get(r, t.final); get(r, t.curves);
   t.train_seconds = r.get<double>();
   t.extras = Extras{};
+  t.sampling = CurveSampling{};
   if (r.remaining() == 0) return;
-  if (r.get<std::uint32_t>() != kExtrasTag) r.fail("extras marker");
+  std::uint32_t tag = r.get<std::uint32_t>();
+  if (tag == kThinTag) {
+    CurveSampling& smp = t.sampling;
+    smp.every = r.get<std::int32_t>();
+    smp.epochs = r.get<std::int64_t>();
+    const Curves& c = t.curves;
+    const auto n = static_cast<std::uint64_t>(kept_count(smp.epochs, smp.every));
+    if (smp.every < 2 || smp.epochs < 0 || smp.epochs > t.epochs_run || c.loss.size() != n ||
+        c.accuracy.size() != n || c.reliability.size() != n || c.grad_norm.size() != n)
+      r.fail("thinned curves");
+    if (r.remaining() == 0) return;
+    tag = r.get<std::uint32_t>();
+  }
+  if (tag != kExtrasTag) r.fail("extras marker");
   Extras& x = t.extras;
   x.initial = r.get_vector<float>(); x.final = r.get_vector<float>();
   const auto nm = r.get<std::uint64_t>();

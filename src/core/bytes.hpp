@@ -110,7 +110,16 @@ void put(ByteWriter& w, const Params<float>& p);
 void get(ByteReader& r, Params<float>& p);
 void put(ByteWriter& w, const Curves& c);
 void get(ByteReader& r, Curves& c);
+/// A TaskResult as it is (dense curves, or thinned ones with their block).
 void put(ByteWriter& w, const TaskResult& t);
+/// Decodes both: records with dense curves (all records written before
+/// thinning existed) and thinned records (t.sampling says which epochs).
 void get(ByteReader& r, TaskResult& t);
+/// A TaskResult as committed to a journal: its curves thinned to the points a
+/// campaign file keeps (committed_sampling in core/result.hpp), so a record
+/// is about record_every times smaller and gathers to the same campaign.h5.
+/// Byte-identical to put() when that drops no entry (record_every 1; toys,
+/// which have no curves; runs short enough that every epoch is kept).
+void put_committed(ByteWriter& w, const TaskResult& t);
 
 }  // namespace memphase

@@ -31,6 +31,28 @@ struct Curves {
   bool operator==(const Curves&) const = default;
 };
 
+/// Epoch indices kept when curves of n epochs are subsampled every `every`
+/// epochs: 0, k, 2k, ... and always the last one, n - 1 (none if n <= 0;
+/// every < 1 counts as 1). 23 epochs, k = 5: 0, 5, 10, 15, 20, 22. These are
+/// the points of a campaign file and of a thinned journal record.
+std::vector<std::int64_t> kept_epochs(std::int64_t n, int every);
+/// kept_epochs(n, every).size(), without building the vector.
+std::int64_t kept_count(std::int64_t n, int every);
+
+/// Which epochs TaskResult::curves holds. Training and classification always
+/// produce dense curves (every == 1: entry e is epoch e). A result decoded
+/// from a journal record that was thinned at commit (put_committed in
+/// core/bytes.hpp) holds only the points a campaign file keeps: every =
+/// spec.train.record_every > 1, and entry i is epoch kept_epochs(epochs,
+/// every)[i], where `epochs` is the dense record's curve_epochs().
+struct CurveSampling {
+  int every = 1;
+  std::int64_t epochs = 0;  ///< dense epoch count the points were taken from (thinned only)
+
+  bool thinned() const { return every > 1; }
+  bool operator==(const CurveSampling&) const = default;
+};
+
 /// Outcome of the classifier (SPEC §3.5).
 struct Classification {
   NetClass net_class = NetClass::fail;
@@ -91,9 +113,26 @@ struct TaskResult {
   Status status = Status::done;
   Classification cls;
   Params<float> initial, final;
-  Curves curves;               ///< every epoch (subsampled only when written)
+  Curves curves;               ///< every epoch, unless `sampling` says otherwise
   double train_seconds = 0.0;  ///< wall time of the training loop
   Extras extras;               ///< ghost / WCRNN outputs (empty for rate RNNs and toys)
+  CurveSampling sampling;      ///< dense, except when decoded from a thinned journal record
 };
+
+/// Epochs with a curve value, the n of kept_epochs(n, record_every) that a
+/// campaign file stores: min(epochs_run, curves.size()) for dense curves (a
+/// toy stores none, its epochs_run counts GD updates; a diverged ghost/WCRNN
+/// network may hold one more, non-finite, entry than epochs_run), and
+/// sampling.epochs for thinned ones.
+std::int64_t curve_epochs(const TaskResult& x);
+
+/// How put_committed() stores x's curves: dense (no change) unless
+/// spec.train.record_every k > 1 and keeping only kept_epochs(curve_epochs(x),
+/// k) drops an entry; then {k, curve_epochs(x)}. An already thinned x keeps its
+/// sampling.
+CurveSampling committed_sampling(const TaskResult& x);
+
+/// The entries of dense curves `c` at kept_epochs(n, every).
+Curves thin_curves(const Curves& c, std::int64_t n, int every);
 
 }  // namespace memphase

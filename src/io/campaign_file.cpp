@@ -138,26 +138,29 @@ class Writer {
 
 }  // namespace
 
-std::vector<std::int64_t> kept_epochs(std::int64_t n, int every) {
-  std::vector<std::int64_t> e;
-  if (n <= 0) return e;
-  const std::int64_t k = std::max(1, every);
-  for (std::int64_t i = 0; i < n; i += k) e.push_back(i);
-  if (e.back() != n - 1) e.push_back(n - 1);
-  return e;
-}
-
 namespace {
-/// Epochs with a curve value: epochs_run for a network; a toy stores no
-/// curves (its epochs_run counts GD updates).
-std::int64_t curve_epochs(const TaskResult& x) {
-  return std::min<std::int64_t>(x.epochs_run, static_cast<std::int64_t>(x.curves.size()));
+/// Index into x.curves of each point the file keeps of row x (kept_epochs of
+/// curve_epochs(x) every record_every): the epoch itself for dense curves,
+/// 0, 1, 2, ... for curves thinned at commit (they hold exactly those points).
+std::vector<std::size_t> stored_points(const TaskResult& x, const std::vector<std::int64_t>& kept) {
+  std::vector<std::size_t> at(kept.size());
+  if (!x.sampling.thinned()) {
+    for (std::size_t j = 0; j < kept.size(); ++j) at[j] = static_cast<std::size_t>(kept[j]);
+  } else {
+    if (x.sampling.every != x.spec.train.record_every || kept.size() != x.curves.size())
+      throw IoError(fmt::format(
+          "a journal record's curves were thinned every {} epochs ({} points), but the file keeps "
+          "every {} ({} points)",
+          x.sampling.every, x.curves.size(), x.spec.train.record_every, kept.size()));
+    for (std::size_t j = 0; j < kept.size(); ++j) at[j] = j;
+  }
+  return at;
 }
 }  // namespace
 
 std::int64_t curve_points(const FileRow& row) {
   if (!row.result) return 0;
-  return static_cast<std::int64_t>(kept_epochs(curve_epochs(*row.result), row.result->spec.train.record_every).size());
+  return kept_count(curve_epochs(*row.result), row.result->spec.train.record_every);
 }
 
 std::int64_t param_count(const FileRow& row) {
@@ -335,13 +338,15 @@ void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& 
     for (std::int64_t i = 0; i < rows; ++i) {
       if (!rowv[static_cast<std::size_t>(i)].result) continue;
       const TaskResult& x = *rowv[static_cast<std::size_t>(i)].result;
-      for (std::int64_t e : kept_epochs(curve_epochs(x), x.spec.train.record_every)) {
-        const auto u = static_cast<std::size_t>(e);
+      const std::vector<std::int64_t> kept = kept_epochs(curve_epochs(x), x.spec.train.record_every);
+      const std::vector<std::size_t> at = stored_points(x, kept);
+      for (std::size_t j = 0; j < kept.size(); ++j) {
+        const std::size_t u = at[j];
         loss.push_back(x.curves.loss[u]);
         acc.push_back(x.curves.accuracy[u]);
         rel.push_back(x.curves.reliability[u]);
         gn.push_back(x.curves.grad_norm[u]);
-        ep.push_back(e);
+        ep.push_back(kept[j]);
       }
     }
     const auto CT = static_cast<hsize_t>(curve_total), CL = static_cast<hsize_t>(curve_lo),

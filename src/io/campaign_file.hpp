@@ -77,9 +77,9 @@ std::vector<std::string> split_columns(const std::string& text);
 /// Text of ExtrasLayout::pack_order for a spec (ghost / WCRNN pack() order).
 std::string pack_order_of(const TaskSpec& spec);
 
-/// Epoch indices kept when curves are subsampled every `every` epochs:
-/// 0, k, 2k, ... and always the last epoch run.
-std::vector<std::int64_t> kept_epochs(std::int64_t epochs_run, int every);
+// The curve points of a row are kept_epochs(curve_epochs(result),
+// spec.train.record_every) (core/result.hpp), taken from dense curves or from
+// curves thinned to exactly those points when the result was committed.
 
 /// Number of curve points a row stores.
 std::int64_t curve_points(const FileRow& row);

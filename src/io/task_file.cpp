@@ -29,7 +29,8 @@ std::string parent_of(const std::string& path) {
 }
 
 /// Throws IoError unless `r` is one consistent row: parameter shapes match
-/// spec.model.n, every curve has epochs_run values, and epochs_planned is
+/// spec.model.n, every curve has epochs_run values (or, thinned, the kept
+/// points of its sampling), and epochs_planned is
 /// the spec's (the file stores spec.train.resolved_epochs()).
 void check_writable(const std::string& path, const TaskResult& r) {
   const Eigen::Index n = r.spec.model.n;
@@ -54,6 +55,17 @@ void check_writable(const std::string& path, const TaskResult& r) {
        {std::pair{"loss", &r.curves.loss}, std::pair{"accuracy", &r.curves.accuracy},
         std::pair{"reliability", &r.curves.reliability},
         std::pair{"grad_norm", &r.curves.grad_norm}}) {
+    if (r.sampling.thinned()) {  // a decoded journal record: exactly the points the file keeps
+      const auto kept = static_cast<std::size_t>(kept_count(r.sampling.epochs, r.sampling.every));
+      if (r.sampling.every != r.spec.train.record_every || r.sampling.epochs > r.epochs_run ||
+          c->size() != kept)
+        throw IoError(fmt::format(
+            "{}: cannot write: curves.{} has {} values thinned every {} epochs of {}, but epochs_run "
+            "is {} and record_every {}",
+            path, name, c->size(), r.sampling.every, r.sampling.epochs, r.epochs_run,
+            r.spec.train.record_every));
+      continue;
+    }
     const bool extra_nonfinite = !r.spec.rate_rnn() && r.status == Status::diverged && c->size() == run + 1;
     if (r.epochs_run < 0 || (c->size() != run && !extra_nonfinite))
       throw IoError(fmt::format("{}: cannot write: curves.{} has {} values but epochs_run is {}",

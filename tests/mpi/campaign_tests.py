@@ -497,14 +497,30 @@ def t_analyze():
     if open(os.path.join(d, "analysis", "phase_diagram.csv")).read() != from_h5 or \
             open(os.path.join(d, "analysis", "scaling.csv")).read() != scal_h5:
         raise SystemExit("FAIL: campaign.h5 and the journals give different analyses")
-    text, sr = analyze(d, "--reclassify", "--source", "journals")
-    if not sr["reclassified"] or sr["reclassified_changed"] != 0:
-        raise SystemExit(f"FAIL: --reclassify changed {sr.get('reclassified_changed')} classes")
-    # campaign.h5 keeps every 5th epoch only (record_every: 5): refused, and why.
-    text, _ = analyze(d, "--reclassify", "--source", "h5", expect=2)
-    if "--reclassify needs every-epoch curves, but output.record_every is 5; use --source journals" not in text:
-        raise SystemExit(f"FAIL: message of --reclassify on a subsampled campaign.h5: {text}")
-    print("ok complete: campaign.h5 == journals; --reclassify reproduces every class")
+    # record_every: 5: campaign.h5 and the journals (thinned when a task is
+    # committed) keep every 5th epoch only: --reclassify is refused from
+    # both, and the message says why and what to do.
+    for src in ("h5", "journals"):
+        text, _ = analyze(d, "--reclassify", "--source", src, expect=2)
+        if "--reclassify needs every-epoch curves" not in text or "output.record_every: 1" not in text:
+            raise SystemExit(f"FAIL: message of --reclassify on subsampled curves ({src}): {text}")
+    # record_every: 1 (nothing thinned): --reclassify reproduces every class from both.
+    d1 = fresh("analyze-every-epoch")
+    every1 = os.path.join(ARGS.work, "every-epoch.yaml")
+    open(every1, "w").write(open(ARGS.campaign).read().replace("record_every: 5", "record_every: 1"))
+    mpirun(2, "run", every1, "--out", d1)
+    for src in ("journals", "h5"):
+        _, sr = analyze(d1, "--reclassify", "--source", src)
+        if not sr["reclassified"] or sr["reclassified_changed"] != 0:
+            raise SystemExit(f"FAIL: --reclassify ({src}) changed {sr.get('reclassified_changed')} classes")
+    # The same networks: the thinned journals are smaller than the dense ones.
+    def journal_bytes(r):
+        return sum(os.path.getsize(f) for f in glob.glob(os.path.join(r, "journal", "*.log")))
+    if not journal_bytes(d) < journal_bytes(d1):
+        raise SystemExit(f"FAIL: journals with record_every 5 ({journal_bytes(d)} B) are not smaller than "
+                         f"with record_every 1 ({journal_bytes(d1)} B)")
+    print(f"ok complete: campaign.h5 == journals; --reclassify refused on thinned curves, reproduces "
+          f"every class with record_every 1; journals {journal_bytes(d)} B vs {journal_bytes(d1)} B dense")
     subprocess.run(["h5ls", "-r", os.path.join(d, "campaign.h5")], check=True, capture_output=True)
 
 

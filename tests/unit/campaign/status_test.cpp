@@ -12,8 +12,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "campaign/analyze.hpp"
 #include "campaign/plan.hpp"
 #include "campaign/run_dir.hpp"
+#include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "io/durable.hpp"
 
@@ -186,6 +188,60 @@ TEST_F(StatusDir, CompleteCampaignHasNoEta) {
   EXPECT_EQ(r.cls_sp, 12);
   EXPECT_DOUBLE_EQ(r.eta_seconds, 0.0);
   EXPECT_THAT(status_to_json(r), HasSubstr("\"remaining\":0,\"complete\":true"));
+}
+
+TEST_F(StatusDir, CommittedRecordsKeepOnlyTheCampaignFileEpochs) {
+  // tiny.yaml keeps every 5th epoch: the journal record of a 150-epoch network
+  // holds the 31 points campaign.h5 keeps (0, 5, ..., 145, 149), not 150.
+  TaskResult r = result_for(c_.tasks[2], Status::done, NetClass::sp, 1.0);
+  r.curves.resize(150);
+  for (std::size_t e = 0; e < 150; ++e) r.curves.loss[e] = static_cast<float>(e);
+  const std::string thin = encode_result(r);
+  ByteWriter dense;
+  put(dense, r);  // the record as committed before thinning
+  EXPECT_EQ(dense.str().size() - thin.size(), (150 - 31) * 4 * sizeof(float) - 16);
+  {
+    JournalWriter w(p_.journal(2, 0));
+    w.append(c_.tasks[2].key, thin);
+  }
+  const std::string old_journal = dir_ + "/old.log";  // outside journal/: not indexed
+  {
+    JournalWriter w(old_journal);
+    w.append(c_.tasks[2].key, dense.str());
+  }
+  EXPECT_LT(fs::file_size(p_.journal(2, 0)), fs::file_size(old_journal));
+
+  const JournalIndex idx = index_journals(p_);
+  const TaskResult back = read_result(idx.committed.at(c_.tasks[2].key), c_.tasks[2].key);
+  EXPECT_EQ(back.sampling, (CurveSampling{5, 150}));
+  ASSERT_EQ(back.curves.size(), 31u);
+  EXPECT_EQ(back.curves.loss[1], 5.0f);
+  EXPECT_EQ(back.curves.loss[30], 149.0f);
+  // The dense record of the old journal still reads back whole.
+  const TaskResult old = read_result({old_journal, 0}, c_.tasks[2].key);
+  EXPECT_FALSE(old.sampling.thinned());
+  EXPECT_EQ(old.curves, r.curves);
+
+  const StatusReport st = read_status(dir_, 1, 1.0);
+  EXPECT_EQ(st.done, 3);
+  EXPECT_EQ(st.cls_sp, 1);
+  EXPECT_TRUE(st.warnings.empty()) << st.warnings.front();
+}
+
+TEST_F(StatusDir, ReclassifyFromThinnedJournalsIsRefused) {
+  // --reclassify needs every epoch; thinned journal records no longer have them.
+  LoadOptions opt;
+  opt.source = AnalysisSource::journals;
+  opt.reclassify = true;
+  EXPECT_THAT([&] { load_analysis_input(dir_, opt); },
+              ::testing::ThrowsMessage<ConfigError>(::testing::AllOf(
+                  HasSubstr("--reclassify needs every-epoch curves, but 2 committed record(s) keep"),
+                  HasSubstr("output.record_every: 1"))));
+  opt.reclassify = false;  // everything else reads thinned records
+  const AnalysisInput in = load_analysis_input(dir_, opt);
+  EXPECT_TRUE(in.nets[0].done);
+  EXPECT_EQ(in.nets[0].net_class, NetClass::lc);
+  EXPECT_TRUE(in.nets[5].done);
 }
 
 TEST(Status, NotACampaignDirectoryNamesThePath) {
