@@ -11,19 +11,27 @@
 #include <map>
 #include <set>
 #include <fmt/ranges.h>
-#include <type_traits>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/fault.hpp"
+#include "io/h5.hpp"
 
 namespace memphase {
 
 namespace {
 
-[[noreturn]] void h5_fail(const std::string& path, const std::string& what) {
-  throw IoError(fmt::format("{}: HDF5 failed to {}", path, what));
-}
+// The identifiers here are raw hid_t on purpose, not detail::H5Id: in a
+// parallel file H5Dclose, H5Gclose, H5Aclose, H5Tclose and H5Fclose are
+// collective ("Collective Calling Requirements in Parallel HDF5
+// Applications"). A rank that throws alone would, with RAII, block in those
+// closes while the other ranks wait in a different collective, and never
+// reach gather's MPI_Abort. So the error path leaks the identifiers and the
+// process is aborted; the success path closes them in the same order on
+// every rank.
+
+/// IoError "<path>: cannot <what> (HDF5: <its error stack>)".
+[[noreturn]] void h5_fail(const std::string& path, const std::string& what) { detail::h5_fail(path, what); }
 
 hid_t check(hid_t id, const std::string& path, const std::string& what) {
   if (id < 0) h5_fail(path, what);
@@ -32,16 +40,6 @@ hid_t check(hid_t id, const std::string& path, const std::string& what) {
 
 void check(herr_t rc, const std::string& path, const std::string& what) {
   if (rc < 0) h5_fail(path, what);
-}
-
-/// Native HDF5 type of a C++ scalar.
-template <class T>
-hid_t h5_type() {
-  if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
-  else if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
-  else if constexpr (std::is_same_v<T, std::int8_t>) return H5T_NATIVE_INT8;
-  else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
-  else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_NATIVE_UINT64;
 }
 
 /// Collective writer of row blocks into datasets whose first axis is split
@@ -72,7 +70,7 @@ class Writer {
              const std::vector<T>& data) {
     const hid_t space = check(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
                               path_, "create dataspace for " + name);
-    const hid_t dset = check(H5Dcreate2(file_, name.c_str(), h5_type<T>(), space, H5P_DEFAULT,
+    const hid_t dset = check(H5Dcreate2(file_, name.c_str(), detail::h5_native_type<T>(), space, H5P_DEFAULT,
                                         H5P_DEFAULT, H5P_DEFAULT),
                              path_, "create dataset " + name);
     std::vector<hsize_t> start(shape.size(), 0), count = shape;
@@ -95,7 +93,7 @@ class Writer {
     for (hsize_t c : shape) total *= c;
     const T dummy{};
     if (total > 0)
-      check(H5Dwrite(dset, h5_type<T>(), mem, space, dxpl_, data.empty() ? &dummy : data.data()),
+      check(H5Dwrite(dset, detail::h5_native_type<T>(), mem, space, dxpl_, data.empty() ? &dummy : data.data()),
             path_, "write " + name);
     H5Sclose(mem);
     H5Dclose(dset);
@@ -120,9 +118,9 @@ class Writer {
   template <class T>
   void attr(hid_t obj, const std::string& name, T value) {
     const hid_t space = H5Screate(H5S_SCALAR);
-    const hid_t a = check(H5Acreate2(obj, name.c_str(), h5_type<T>(), space, H5P_DEFAULT, H5P_DEFAULT),
+    const hid_t a = check(H5Acreate2(obj, name.c_str(), detail::h5_native_type<T>(), space, H5P_DEFAULT, H5P_DEFAULT),
                           path_, "create attribute " + name);
-    check(H5Awrite(a, h5_type<T>(), &value), path_, "write attribute " + name);
+    check(H5Awrite(a, detail::h5_native_type<T>(), &value), path_, "write attribute " + name);
     H5Aclose(a);
     H5Sclose(space);
   }
