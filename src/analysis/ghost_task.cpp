@@ -162,7 +162,7 @@ void phase1_metrics(const TaskSpec& spec, const Model& net, State& s) {
   // The abrupt loss drop (seed 001 Fig. 3A): the first phase-1 epoch whose
   // loss (before its update) is below half the loss of epoch 0; NaN if none.
   double drop = kNaN;
-  for (std::size_t i = 1; i < rec.loss.size() && n > 0; ++i)
+  for (std::size_t i = 1; i < rec.loss.size(); ++i)
     if (std::isfinite(rec.loss[i]) && rec.loss[i] < 0.5 * rec.loss[0]) {
       drop = static_cast<double>(i);
       break;

@@ -266,7 +266,10 @@ ModelReport model_report(const AnalysisInput& in) {
     // The reference of the paired gain: the largest c of the group (the
     // phase-1 confidence in seed 001 Fig. 4, c = 10: no recovery).
     std::map<std::vector<double>, double> ref_c;
-    for (const auto& [gc, v] : rec) ref_c[gc.first] = std::max(ref_c.count(gc.first) ? ref_c[gc.first] : gc.second, gc.second);
+    for (const auto& [gc, v] : rec) {
+      const auto [it, fresh] = ref_c.try_emplace(gc.first, gc.second);
+      it->second = std::max(it->second, gc.second);
+    }
     for (const auto& [gc, v] : rec) {
       RecoveryRow row{gc.first, gc.second, {}, {}, ref_c[gc.first], {}, {}};
       std::vector<double> fin, mean, gain_fin, gain_mean;
