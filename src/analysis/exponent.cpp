@@ -5,6 +5,8 @@
 #include <numeric>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "analysis/fit.hpp"
 #include "core/parallel.hpp"
 
@@ -96,6 +98,36 @@ ExponentBootstrap bootstrap_exponent(std::size_t n_seeds, const ExponentStatisti
     out.band_hi.push_back(std::exp(quantile_sorted(pred, 1.0 - a)));
   }
   return out;
+}
+
+Resolution judge_exponent(const ExponentFit& fit, const BootstrapResult& boot, const ResolutionRules& rules) {
+  Resolution r;
+  auto fail = [&r](std::string why) { r.why_not.push_back(std::move(why)); };
+  if (!fit.ok) {
+    fail("not fitted");
+    return r;
+  }
+  if (fit.points.size() < rules.min_points)
+    fail(fmt::format("{} lr(s) kept < {}", fit.points.size(), rules.min_points));
+  double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
+  for (const ExponentPoint& p : fit.points) {
+    lo = std::min(lo, p.lr);
+    hi = std::max(hi, p.lr);
+  }
+  const double decades = fit.points.empty() ? 0.0 : std::log10(hi / lo);
+  if (!(decades >= rules.min_decades))
+    fail(fmt::format("kept lrs span {:.2f} decade(s) < {}", decades, rules.min_decades));
+  if (!(fit.r2 >= rules.min_r2)) fail(fmt::format("R² {:.2f} < {}", fit.r2, rules.min_r2));
+  const double est = fit.exponent();
+  const double rel = (boot.hi - boot.lo) / std::abs(est);
+  if (!(std::isfinite(rel) && rel <= rules.max_rel_ci))
+    fail(fmt::format("CI width / |estimate| = {:.2f} > {}", rel, rules.max_rel_ci));
+  const double failed = boot.resamples > 0 ? static_cast<double>(boot.failed) / static_cast<double>(boot.resamples) : 1.0;
+  if (failed > rules.max_failed_share)
+    fail(fmt::format("{:.0f} % of bootstrap resamples failed > {:.0f} %", 100.0 * failed,
+                     100.0 * rules.max_failed_share));
+  r.resolved = r.why_not.empty();
+  return r;
 }
 
 }  // namespace memphase

@@ -58,4 +58,25 @@ ExponentBootstrap bootstrap_exponent(std::size_t n_seeds, const ExponentStatisti
                                      const ExponentFit& point, const BootstrapOptions& opt,
                                      unsigned threads = 1, std::size_t band_points = 50);
 
+/// Explicit rules that label an exponent "resolved" (issue 14). The defaults
+/// were fixed from the synthetic study of the boundary estimators
+/// (docs/boundary-study.md) BEFORE any reproduction data was looked at;
+/// change them only with a new study.
+struct ResolutionRules {
+  std::size_t min_points = 5;       ///< kept lrs (points of the log-log fit)
+  double min_decades = 1.0;         ///< log10(max t-axis lr / min lr) over the kept points
+  double min_r2 = 0.8;              ///< R² of the log-log OLS
+  double max_rel_ci = 0.5;          ///< (CI hi - CI lo) / |estimate|
+  double max_failed_share = 0.1;    ///< bootstrap resamples whose fit failed
+};
+
+/// The verdict, with every rule that failed in words.
+struct Resolution {
+  bool resolved = false;
+  std::vector<std::string> why_not;  ///< empty when resolved
+};
+
+/// Applies `rules` to a fitted exponent and its bootstrap.
+Resolution judge_exponent(const ExponentFit& fit, const BootstrapResult& boot, const ResolutionRules& rules);
+
 }  // namespace memphase

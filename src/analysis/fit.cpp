@@ -1,5 +1,7 @@
 #include "analysis/fit.hpp"
 
+#include "analysis/binomial_fit.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -21,19 +23,31 @@ const char* to_string(FitStatus s) {
   return "?";
 }
 
+const char* to_string(BoundaryEstimator e) {
+  return e == BoundaryEstimator::binomial ? "binomial" : "reference";
+}
+
 namespace detail {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-enum class Model { exp_saturation, logistic };
+// exp_saturation and logistic_up keep their rate > 0 through p = (T0, ln rate);
+// logistic_free (SPEC §3.7's SP fit, like the reference's unbounded
+// curve_fit) takes p = (T0, k) with k of either sign.
+enum class Model { exp_saturation, logistic_up, logistic_free };
+
+bool signed_rate(Model m) { return m == Model::logistic_free; }
 
 double model_value(Model m, double x, double t0, double rate) {
   if (m == Model::exp_saturation) return x < t0 ? 0.0 : 1.0 - std::exp(-rate * (x - t0));
   return 1.0 / (1.0 + std::exp(-rate * (x - t0)));
 }
 
-// Residuals for Eigen's LM; parameters p = (T0, ln rate), so rate stays > 0.
+/// The rate a parameter vector stands for (see Model).
+double rate_of(Model m, double p1) { return signed_rate(m) ? p1 : std::exp(p1); }
+
+// Residuals for Eigen's LM over p = (T0, p1), p1 as in rate_of().
 struct Residuals {
   using Scalar = double;
   enum { InputsAtCompileTime = Eigen::Dynamic, ValuesAtCompileTime = Eigen::Dynamic };
@@ -48,15 +62,15 @@ struct Residuals {
   int inputs() const { return 2; }
   int values() const { return static_cast<int>(xs_->size()); }
   int operator()(const Eigen::VectorXd& p, Eigen::VectorXd& r) const {
-    const double rate = std::exp(p[1]);
+    const double rate = rate_of(model, p[1]);
     for (std::size_t i = 0; i < xs_->size(); ++i)
       r[static_cast<Eigen::Index>(i)] = model_value(model, (*xs_)[i], p[0], rate) - (*fs_)[i];
     return 0;
   }
 };
 
-double sse_of(const Residuals& res, double t0, double log_rate) {
-  const double rate = std::exp(log_rate);
+double sse_of(const Residuals& res, double t0, double p1) {
+  const double rate = rate_of(res.model, p1);
   double s = 0.0;
   for (std::size_t i = 0; i < res.xs_->size(); ++i) {
     const double d = model_value(res.model, (*res.xs_)[i], t0, rate) - (*res.fs_)[i];
@@ -97,19 +111,30 @@ CurveFit fit_curve(Model model, std::span<const double> xs, std::span<const doub
   }
 
   const Residuals res{model, &x, &f};
-  // Grid of starts over (T0, ln rate).
+  // Grid of starts over (T0, |rate|) with |rate| log-spaced; a signed rate
+  // gets both signs.
   const int nt = std::max(opt.t0_grid, 2), nr = std::max(opt.rate_grid, 2);
   const double t_lo = lo - 0.5 * span, t_hi = hi + 0.5 * span;
   const double r_lo = std::log(0.3 / span), r_hi = std::log(300.0 / span);
-  std::vector<std::pair<double, Eigen::Vector2d>> grid;
-  grid.reserve(static_cast<std::size_t>(nt * nr));
-  for (int i = 0; i < nt; ++i)
-    for (int j = 0; j < nr; ++j) {
-      const double t0 = t_lo + (t_hi - t_lo) * i / (nt - 1);
-      const double lr = r_lo + (r_hi - r_lo) * j / (nr - 1);
-      grid.emplace_back(sse_of(res, t0, lr), Eigen::Vector2d(t0, lr));
+  std::vector<double> p1s;
+  for (int j = 0; j < nr; ++j) {
+    const double log_rate = r_lo + (r_hi - r_lo) * j / (nr - 1);
+    if (signed_rate(model)) {
+      p1s.push_back(std::exp(log_rate));
+      p1s.push_back(-std::exp(log_rate));
+    } else {
+      p1s.push_back(log_rate);
     }
-  const auto n_starts = static_cast<std::size_t>(std::clamp(opt.starts, 1, nt * nr));
+  }
+  std::vector<std::pair<double, Eigen::Vector2d>> grid;
+  grid.reserve(static_cast<std::size_t>(nt) * p1s.size());
+  for (int i = 0; i < nt; ++i)
+    for (const double p1 : p1s) {
+      const double t0 = t_lo + (t_hi - t_lo) * i / (nt - 1);
+      grid.emplace_back(sse_of(res, t0, p1), Eigen::Vector2d(t0, p1));
+    }
+  const auto n_starts = static_cast<std::size_t>(std::clamp<std::size_t>(
+      static_cast<std::size_t>(std::max(opt.starts, 1)), 1, grid.size()));
   std::partial_sort(grid.begin(), grid.begin() + static_cast<std::ptrdiff_t>(n_starts), grid.end(),
                     [](const auto& a, const auto& b) { return a.first < b.first; });
 
@@ -130,7 +155,7 @@ CurveFit fit_curve(Model model, std::span<const double> xs, std::span<const doub
   }
 
   out.t0 = best[0];
-  out.rate = std::exp(best[1]);
+  out.rate = rate_of(model, best[1]);
   out.sse = best_sse;
   if (!std::isfinite(out.t0) || !std::isfinite(out.rate) || !std::isfinite(out.sse)) {
     out.reason = "optimum not finite";
@@ -153,7 +178,7 @@ CurveFit fit_exp_saturation(std::span<const double> x, std::span<const double> f
 
 CurveFit fit_logistic(std::span<const double> x, std::span<const double> f,
                       const CurveFitOptions& opt) {
-  return detail::fit_curve(detail::Model::logistic, x, f, opt);
+  return detail::fit_curve(detail::Model::logistic_free, x, f, opt);
 }
 
 CurveFit fit_logistic_log_lr(std::span<const double> lr, std::span<const double> f,
@@ -167,7 +192,7 @@ CurveFit fit_logistic_log_lr(std::span<const double> lr, std::span<const double>
     }
     x[i] = std::log(lr[i]);
   }
-  return detail::fit_curve(detail::Model::logistic, x, f, opt);
+  return detail::fit_curve(detail::Model::logistic_up, x, f, opt);
 }
 
 OlsFit fit_ols(std::span<const double> x, std::span<const double> y) {
@@ -207,23 +232,64 @@ ScalingOptions ScalingOptions::reference(Boundary b) {
   return o;
 }
 
-std::vector<double> class_fractions(const OutcomeTable& t, unsigned classes,
-                                    std::span<const std::size_t> seeds) {
+ClassCounts class_counts(const OutcomeTable& t, unsigned classes, std::span<const std::size_t> seeds,
+                         unsigned among) {
   const std::size_t nl = t.lrs.size(), nd = t.delays.size();
-  std::vector<double> out(nl * nd, detail::kNaN);
+  ClassCounts out{std::vector<double>(nl * nd, 0.0), std::vector<double>(nl * nd, 0.0)};
   for (std::size_t i = 0; i < nl; ++i)
     for (std::size_t j = 0; j < nd; ++j) {
       std::size_t valid = 0, hit = 0;
       for (const std::size_t s : seeds) {
         const int c = t.code(i, j, s);
-        if (c < 0) continue;
+        if (c < 0 || c >= 32 || !((among >> c) & 1u)) continue;
         ++valid;
-        if (c < 32 && ((classes >> c) & 1u)) ++hit;
+        if ((classes >> c) & 1u) ++hit;
       }
-      if (valid > 0) out[i * nd + j] = static_cast<double>(hit) / static_cast<double>(valid);
+      out.hits[i * nd + j] = static_cast<double>(hit);
+      out.valid[i * nd + j] = static_cast<double>(valid);
     }
   return out;
 }
+
+std::vector<double> class_fractions(const OutcomeTable& t, unsigned classes,
+                                    std::span<const std::size_t> seeds) {
+  const ClassCounts c = class_counts(t, classes, seeds);
+  std::vector<double> out(c.hits.size(), detail::kNaN);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (c.valid[i] > 0) out[i] = c.hits[i] / c.valid[i];
+  return out;
+}
+
+namespace {
+
+/// One lr's boundary by the chosen estimator, as a CurveFit (binomial: t0 =
+/// T_c, rate = 1/w with the sign of the transition, sse = deviance, level).
+CurveFit boundary_fit(const OutcomeTable& t, const ScalingOptions& opt, const ClassCounts& counts,
+                      std::size_t i) {
+  const std::size_t nd = t.delays.size();
+  if (opt.estimator == BoundaryEstimator::reference) {
+    std::vector<double> f(nd, detail::kNaN);
+    for (std::size_t j = 0; j < nd; ++j)
+      if (counts.valid[i * nd + j] > 0) f[j] = counts.hits[i * nd + j] / counts.valid[i * nd + j];
+    return opt.boundary == Boundary::lc ? fit_exp_saturation(t.delays, f, opt.curve)
+                                        : fit_logistic(t.delays, f, opt.curve);
+  }
+  BinomialFitOptions bo;
+  bo.skip_below = opt.curve.skip_below;
+  const BinomialShape shape = opt.boundary == Boundary::lc ? BinomialShape::rise : BinomialShape::fall;
+  const BinomialFit b = fit_binomial_boundary(shape, t.delays, std::span(counts.hits).subspan(i * nd, nd),
+                                              std::span(counts.valid).subspan(i * nd, nd), bo);
+  CurveFit c;
+  c.status = b.status;
+  c.reason = b.reason;
+  c.t0 = b.t_c;
+  c.rate = (shape == BinomialShape::rise ? 1.0 : -1.0) / b.width;
+  c.sse = b.deviance;
+  c.level = b.level;
+  return c;
+}
+
+}  // namespace
 
 ScalingFit fit_scaling(const OutcomeTable& t, const ScalingOptions& opt,
                        std::span<const std::size_t> seeds) {
@@ -247,7 +313,11 @@ ScalingFit fit_scaling(const OutcomeTable& t, const ScalingOptions& opt,
     }
 
   const unsigned mask = opt.boundary == Boundary::lc ? (1u << 0) | (1u << 3) : (1u << 2);
-  const std::vector<double> frac = class_fractions(t, mask, seeds);
+  // The binomial SP boundary counts SP among the learned networks (LC + SP).
+  const unsigned among = opt.boundary == Boundary::sp && opt.estimator == BoundaryEstimator::binomial
+                             ? (1u << 1) | (1u << 2)
+                             : ~0u;
+  const ClassCounts counts = class_counts(t, mask, seeds, among);
 
   // Which lrs take part: all, or the `largest_lrs` largest values.
   std::vector<bool> use(nl, true);
@@ -263,10 +333,7 @@ ScalingFit fit_scaling(const OutcomeTable& t, const ScalingOptions& opt,
   std::vector<double> ln_tc, ln_lr;
   for (std::size_t i = 0; i < nl; ++i) {
     if (!use[i]) continue;
-    const std::span<const double> f(frac.data() + i * nd, nd);
-    LrFit lf{t.lrs[i], opt.boundary == Boundary::lc
-                           ? fit_exp_saturation(t.delays, f, opt.curve)
-                           : fit_logistic(t.delays, f, opt.curve)};
+    LrFit lf{t.lrs[i], boundary_fit(t, opt, counts, i)};
     if (lf.fit.ok() && !(lf.fit.t0 > 0.0 && t.lrs[i] > 0.0)) {
       lf.fit.status = FitStatus::failed;
       lf.fit.reason = "T_c = " + std::to_string(lf.fit.t0) + " or lr = " + std::to_string(t.lrs[i]) +
@@ -288,16 +355,35 @@ ScalingFit fit_scaling(const OutcomeTable& t, const ScalingOptions& opt,
     out.reason = "only " + std::to_string(ln_tc.size()) + " lr(s) kept; need >= 2";
     return out;
   }
-  const OlsFit ols = fit_ols(ln_tc, ln_lr);
-  if (!ols.ok) {
-    out.reason = "log-log OLS failed (all T_c equal?)";
+  if (opt.estimator == BoundaryEstimator::reference) {
+    // SPEC §3.7, as the reference: ln lr on ln T_c.
+    const OlsFit ols = fit_ols(ln_tc, ln_lr);
+    if (!ols.ok) {
+      out.reason = "log-log OLS failed (all T_c equal?)";
+      return out;
+    }
+    out.ok = true;
+    out.beta = -ols.slope;
+    out.beta_se = ols.slope_se;
+    out.r2 = ols.r2;
+    out.intercept = ols.intercept;
+    return out;
+  }
+  // Binomial estimator: the estimated T_c carry the noise and lr does not, so
+  // regress ln T_c on ln lr (ln T_c = s ln lr + c'): regressing ln lr on a
+  // noisy ln T_c attenuates |B| and biases β low at few seeds. β = -1/s,
+  // reported in the same form ln lr = B ln T_c + c (B = 1/s, c = -c'/s), its
+  // OLS SE by the delta method (SE(s)/s²).
+  const OlsFit ols = fit_ols(ln_lr, ln_tc);
+  if (!ols.ok || !(ols.slope != 0.0)) {
+    out.reason = "log-log OLS failed (all lrs equal, or T_c independent of lr)";
     return out;
   }
   out.ok = true;
-  out.beta = -ols.slope;
-  out.beta_se = ols.slope_se;
+  out.beta = -1.0 / ols.slope;
+  out.beta_se = ols.slope_se / (ols.slope * ols.slope);
   out.r2 = ols.r2;
-  out.intercept = ols.intercept;
+  out.intercept = -ols.intercept / ols.slope;
   return out;
 }
 

@@ -9,6 +9,7 @@
 // reason; a curve below the skip rule is `skipped`. Neither throws.
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,8 +35,9 @@ struct CurveFitOptions {
 struct CurveFit {
   FitStatus status = FitStatus::failed;
   double t0 = 0.0;     ///< threshold T0, in the units of x (ms, or ln lr)
-  double rate = 0.0;   ///< a (exp-saturation) or k (logistic), per unit of x; > 0
-  double sse = 0.0;    ///< Σ (model - f)^2 at the optimum
+  double rate = 0.0;   ///< a (exp-saturation, > 0) or k (logistic), per unit of x
+  double sse = 0.0;    ///< Σ (model - f)^2 at the optimum (binomial estimator: the deviance)
+  double level = std::numeric_limits<double>::quiet_NaN();  ///< binomial estimator: f0 or h; else NaN
   std::string reason;  ///< why skipped/failed; empty when ok
   [[nodiscard]] bool ok() const { return status == FitStatus::ok; }
 };
@@ -47,13 +49,16 @@ struct CurveFit {
 CurveFit fit_exp_saturation(std::span<const double> x, std::span<const double> f,
                             const CurveFitOptions& opt = {});
 
-/// Fits the increasing logistic 1 / (1 + exp(-k (x - T0))), k > 0 (SPEC §3.7,
-/// SP fraction against delay T). Same skip/failure rules as above.
+/// Fits the logistic 1 / (1 + exp(-k (x - T0))) with k of EITHER sign (SPEC
+/// §3.7, SP fraction against delay T: it falls with delay, so k < 0 and T0 is
+/// where the curve crosses 1/2; the reference's curve_fit is unbounded too).
+/// Same skip/failure rules as above.
 CurveFit fit_logistic(std::span<const double> x, std::span<const double> f,
                       const CurveFitOptions& opt = {});
 
-/// No-memory family: logistic in x = ln lr of the failure fraction against
-/// the learning rates `lr` (> 0). `t0` of the result is ln lr_c; lr_c = exp(t0).
+/// No-memory family: increasing logistic (k > 0) in x = ln lr of the failure
+/// fraction against the learning rates `lr` (> 0): failures rise with lr.
+/// `t0` of the result is ln lr_c; lr_c = exp(t0).
 CurveFit fit_logistic_log_lr(std::span<const double> lr, std::span<const double> f,
                              const CurveFitOptions& opt = {});
 
@@ -90,11 +95,25 @@ enum class Boundary {
   sp,  ///< logistic on the SP fraction (class 2) → β_SP
 };
 
+/// How each learning rate's boundary T_c is estimated.
+enum class BoundaryEstimator {
+  reference,  ///< SPEC §3.7: least-squares curve on the fractions (exp-saturation onset / logistic midpoint)
+  /// analysis/binomial_fit.hpp: binomial likelihood of the counts, level
+  /// fitted, T_c = midpoint. LC: failures (0, 3) among all networks; SP: SP
+  /// among the LEARNED networks (LC + SP), so that failures at long delays
+  /// do not move the SP boundary and cells with few learned networks weigh little.
+  binomial,
+};
+
+/// "reference" or "binomial".
+const char* to_string(BoundaryEstimator e);
+
 /// Options of fit_scaling.
 struct ScalingOptions {
   Boundary boundary = Boundary::lc;
+  BoundaryEstimator estimator = BoundaryEstimator::reference;
   std::size_t largest_lrs = 0;  ///< use only the N largest lrs (0 = all)
-  CurveFitOptions curve{};
+  CurveFitOptions curve{};      ///< reference estimator (curve.skip_below applies to both)
   /// The reference's defaults: all lrs for LC, the 25 largest for SP.
   static ScalingOptions reference(Boundary b);
 };
@@ -127,6 +146,15 @@ struct ScalingFit {
 /// (1 << code), e.g. (1<<0)|(1<<3) for the failure fraction.
 std::vector<double> class_fractions(const OutcomeTable& t, unsigned classes,
                                     std::span<const std::size_t> seeds);
+
+/// Counts behind class_fractions: `hits` networks of class `classes` among
+/// `valid` networks whose code is in `among` (default: every code), per
+/// (lr, delay), row-major.
+struct ClassCounts {
+  std::vector<double> hits, valid;
+};
+ClassCounts class_counts(const OutcomeTable& t, unsigned classes, std::span<const std::size_t> seeds,
+                         unsigned among = ~0u);
 
 /// Fits SPEC §3.7 on the networks of `seeds` (empty = all seeds 0..n_seeds-1).
 ScalingFit fit_scaling(const OutcomeTable& t, const ScalingOptions& opt,

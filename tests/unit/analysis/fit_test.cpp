@@ -1,6 +1,7 @@
 // Tests of the SPEC §3.7 fits (analysis/fit.hpp) and the seed-paired
 // bootstrap (analysis/bootstrap.hpp).
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,8 +13,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "analysis/binomial_fit.hpp"
 #include "analysis/bootstrap.hpp"
+#include "analysis/exponent.hpp"
 #include "analysis/fit.hpp"
+#include "analysis/synthetic.hpp"
 
 namespace memphase {
 namespace {
@@ -117,14 +121,41 @@ TEST(FitCurves, ReportsFailureWithReason) {
   EXPECT_EQ(neg.status, FitStatus::failed);
   EXPECT_THAT(neg.reason, HasSubstr("lr[1] must be > 0"));
 
-  // A decreasing curve: the increasing logistic's best fit runs off the data
-  // range, which must be reported, not returned as a boundary.
+  // A flat curve has no midpoint: the best logistic runs T0 off the data
+  // range (k -> 0), which must be reported, not returned as a boundary.
   const auto t = delays_0_to_400();
-  std::vector<double> dec;
-  for (const double ti : t) dec.push_back(1.0 - logistic(ti, 200, 0.05));
-  const CurveFit d = fit_logistic(t, dec);
+  const std::vector<double> flat(t.size(), 0.3);
+  const CurveFit d = fit_logistic(t, flat);
   EXPECT_EQ(d.status, FitStatus::failed);
   EXPECT_THAT(d.reason, HasSubstr("not identifiable"));
+}
+
+TEST(FitLogistic, FallingSpFractionHasNegativeKAndItsMidpoint) {
+  // SPEC §3.7: the SP fraction FALLS with delay (SP at short delays, LC at
+  // long ones). The fit is unconstrained, k < 0, and T0 is the delay where
+  // the fraction crosses 1/2. Binomial noise of 10 seeds per cell.
+  const auto t = delays_0_to_400();
+  std::mt19937_64 rng(31);
+  for (const TrueParams& p : std::vector<TrueParams>{{50, -0.08}, {98, -0.05}, {200, -0.03}, {320, -0.1}}) {
+    std::vector<double> f;
+    for (const double ti : t) {
+      std::binomial_distribution<int> b(10, logistic(ti, p.t0, p.rate));
+      f.push_back(b(rng) / 10.0);
+    }
+    const CurveFit fit = fit_logistic(t, f);
+    ASSERT_TRUE(fit.ok()) << fit.reason;
+    EXPECT_LT(fit.rate, 0.0);
+    EXPECT_NEAR(fit.t0, p.t0, 20.0) << "true T0 " << p.t0;
+    // The midpoint is where the fitted curve crosses 1/2.
+    EXPECT_NEAR(logistic(fit.t0, fit.t0, fit.rate), 0.5, 1e-12);
+  }
+  // An increasing curve still gives k > 0: the sign is the data's.
+  std::vector<double> up;
+  for (const double ti : t) up.push_back(logistic(ti, 150, 0.05));
+  const CurveFit u = fit_logistic(t, up);
+  ASSERT_TRUE(u.ok()) << u.reason;
+  EXPECT_GT(u.rate, 0.0);
+  EXPECT_NEAR(u.t0, 150.0, 0.5);
 }
 
 // ---------------------------------------------------------------------- OLS
@@ -193,8 +224,9 @@ OutcomeTable synth_table(Boundary b, const std::vector<double>& lrs, const std::
     const double tc = c * std::pow(lrs[i], -1.0 / beta);
     for (std::size_t j = 0; j < delays.size(); ++j)
       for (std::size_t s = 0; s < n_seeds; ++s) {
+        // LC: failures rise with delay; SP: the SP share FALLS with delay.
         const double p = b == Boundary::lc ? exp_sat(delays[j], tc * shift[s], rate)
-                                           : logistic(delays[j], tc * shift[s], rate);
+                                           : 1.0 - logistic(delays[j], tc * shift[s], rate);
         const bool pos = u(rng) < p;
         t.codes[(i * delays.size() + j) * n_seeds + s] =
             static_cast<std::int8_t>(pos ? (b == Boundary::lc ? 0 : 2) : 1);
@@ -230,8 +262,8 @@ TEST(FitScaling, LargestLrsOptionAndSkippedFailedLists) {
   const auto lrs = logspace(-1, -3, 8);
   const auto delays = delays_0_to_400();
   OutcomeTable t = synth_table(Boundary::sp, lrs, delays, 50, 3.0, 40.0 * std::pow(0.1, 1 / 3.0), 0.08, 0.0, rng);
-  // lr[0] (largest): never SP → skipped. lr[1]: SP everywhere → boundary
-  // below the smallest delay → failed with a reason.
+  // lr[0] (largest): never SP → skipped. lr[1]: SP everywhere → no
+  // midpoint in the data → failed with a reason.
   for (std::size_t j = 0; j < delays.size(); ++j)
     for (std::size_t s = 0; s < t.n_seeds; ++s) {
       t.codes[(0 * delays.size() + j) * t.n_seeds + s] = 1;
@@ -274,6 +306,234 @@ TEST(FitScaling, MissingCodesAreIgnored) {
   std::iota(s40.begin(), s40.end(), std::size_t{0});
   EXPECT_EQ(class_fractions(t, 1u, s40), class_fractions(t, 1u, s39));
   EXPECT_TRUE(std::isnan(class_fractions(t, 1u, std::vector<std::size_t>{39})[0]));
+}
+
+// ------------------------------------------------- binomial boundary fit
+
+std::vector<double> binomial_counts(BinomialShape sh, const std::vector<double>& x, double t_c, double w,
+                                    double level, int n, std::mt19937_64& rng) {
+  std::vector<double> k;
+  for (const double xi : x) {
+    std::binomial_distribution<int> b(n, binomial_model(sh, xi, t_c, w, level));
+    k.push_back(b(rng));
+  }
+  return k;
+}
+
+TEST(BinomialFit, RecoversRiseWithFloorAndFallWithPlateau) {
+  const auto x = delays_0_to_400();
+  const std::vector<double> n(x.size(), 400.0);
+  std::mt19937_64 rng(3);
+  for (const double tc : {60.0, 150.0, 310.0})
+    for (const double floor : {0.0, 0.15, 0.3}) {
+      const auto k = binomial_counts(BinomialShape::rise, x, tc, 0.2, floor, 400, rng);
+      const BinomialFit f = fit_binomial_boundary(BinomialShape::rise, x, k, n);
+      ASSERT_TRUE(f.ok()) << f.reason;
+      EXPECT_NEAR(f.t_c / tc, 1.0, 0.05) << "T_c " << tc << " floor " << floor;
+      EXPECT_NEAR(f.level, floor, 0.03);
+      EXPECT_NEAR(f.width, 0.2, 0.06);
+      EXPECT_GE(f.deviance, 0.0);
+      EXPECT_LT(f.deviance, 3.0 * static_cast<double>(x.size()));  // chi² with ~18 dof
+    }
+  for (const double tc : {50.0, 120.0, 250.0})
+    for (const double plateau : {1.0, 0.8, 0.5}) {
+      const auto k = binomial_counts(BinomialShape::fall, x, tc, 0.25, plateau, 400, rng);
+      const BinomialFit f = fit_binomial_boundary(BinomialShape::fall, x, k, n);
+      ASSERT_TRUE(f.ok()) << f.reason;
+      EXPECT_NEAR(f.t_c / tc, 1.0, plateau < 0.6 ? 0.1 : 0.06) << "T_c " << tc << " plateau " << plateau;
+      EXPECT_NEAR(f.level, plateau, 0.04);
+    }
+}
+
+TEST(BinomialFit, LinearXModelIsAvailable) {
+  const auto x = delays_0_to_400();
+  const std::vector<double> n(x.size(), 400.0);
+  std::mt19937_64 rng(4);
+  const auto k = binomial_counts(BinomialShape::fall, x, 140.0, 25.0, 0.9, 400, rng);
+  // binomial_counts used log_x = true above; draw in x instead.
+  std::vector<double> kx;
+  for (const double xi : x) {
+    std::binomial_distribution<int> b(400, binomial_model(BinomialShape::fall, xi, 140.0, 25.0, 0.9, false));
+    kx.push_back(b(rng));
+  }
+  BinomialFitOptions o;
+  o.log_x = false;
+  const BinomialFit f = fit_binomial_boundary(BinomialShape::fall, x, kx, n, o);
+  ASSERT_TRUE(f.ok()) << f.reason;
+  EXPECT_NEAR(f.t_c, 140.0, 6.0);
+  EXPECT_NEAR(f.width, 25.0, 6.0);
+}
+
+TEST(BinomialFit, SkipFailureAndInputErrorsHaveReasons) {
+  const auto x = delays_0_to_400();
+  const std::vector<double> n(x.size(), 10.0);
+  std::vector<double> k(x.size(), 0.0);
+  k[5] = 0.0;
+  EXPECT_EQ(fit_binomial_boundary(BinomialShape::rise, x, k, n).status, FitStatus::skipped);
+  // Everything failed at every delay: the transition lies below the smallest
+  // positive delay, not in the data.
+  const BinomialFit all = fit_binomial_boundary(BinomialShape::rise, x, n, n);
+  EXPECT_EQ(all.status, FitStatus::failed);
+  EXPECT_THAT(all.reason, HasSubstr("outside the sampled range"));
+  const std::vector<double> x2{0, 20}, k2{0, 1}, n2{2, 2};
+  EXPECT_THAT(fit_binomial_boundary(BinomialShape::rise, x2, k2, n2).reason, HasSubstr("fewer than 3"));
+  const std::vector<double> x3{0, 20, 40}, k3{0, 3, 1}, n3{2, 2, 2};
+  EXPECT_THAT(fit_binomial_boundary(BinomialShape::rise, x3, k3, n3).reason, HasSubstr("outside [0, n"));
+  const std::vector<double> k4{1};
+  EXPECT_THAT(fit_binomial_boundary(BinomialShape::rise, x3, k4, n3).reason, HasSubstr("differ in length"));
+  // Cells without networks (n = 0: not run, or no learned network) are ignored.
+  std::mt19937_64 rng5(5);
+  std::vector<double> kk = binomial_counts(BinomialShape::rise, x, 150.0, 0.2, 0.1, 10, rng5);
+  std::vector<double> nn(x.size(), 10.0);
+  nn[3] = 0.0;
+  kk[3] = 0.0;
+  EXPECT_TRUE(fit_binomial_boundary(BinomialShape::rise, x, kk, nn).ok());
+}
+
+TEST(BinomialFit, DefaultStartsReachTheDenseSearchOptimum) {
+  // The default grid of starts is small (speed: it runs ~10^5 times in a
+  // bootstrap). On noisy 10-seed curves it must reach the deviance that a
+  // dense grid with many refined starts finds.
+  const auto x = delays_0_to_400();
+  const std::vector<double> n(x.size(), 10.0);
+  BinomialFitOptions dense;
+  dense.tc_grid = 60;
+  dense.width_grid = 20;
+  dense.starts = 12;
+  std::mt19937_64 rng(6);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  int compared = 0;
+  for (int r = 0; r < 150; ++r) {
+    const BinomialShape sh = r % 2 ? BinomialShape::rise : BinomialShape::fall;
+    const double tc = 30.0 + 300.0 * u(rng), w = 0.05 + 0.5 * u(rng);
+    const double level = sh == BinomialShape::rise ? 0.3 * u(rng) : 0.5 + 0.5 * u(rng);
+    const auto k = binomial_counts(sh, x, tc, w, level, 10, rng);
+    const BinomialFit a = fit_binomial_boundary(sh, x, k, n);
+    const BinomialFit b = fit_binomial_boundary(sh, x, k, n, dense);
+    if (a.status == FitStatus::skipped) continue;
+    ++compared;
+    EXPECT_LE(a.deviance, b.deviance + 1e-3 * std::max(1.0, b.deviance)) << "replicate " << r;
+  }
+  EXPECT_GT(compared, 120);
+}
+
+// ---------------------------------------------- the estimators on known laws
+
+TEST(SyntheticDiagram, DeterministicAndFollowsItsLaw) {
+  SyntheticDesign d;
+  d.lrs = logspace(-1, -3, 5);
+  d.delays = delays_0_to_400();
+  d.seeds = 2000;
+  d.seed_sigma = 0.0;
+  d.floor = FloorKind::flat;
+  const OutcomeTable a = simulate_diagram(d, 9), b = simulate_diagram(d, 9);
+  EXPECT_EQ(a.codes, b.codes);
+  EXPECT_NE(a.codes, simulate_diagram(d, 10).codes);
+  // Class shares of a cell match the generating probabilities.
+  const std::size_t il = 2, id = 8;  // lr 0.01, T = 160 ms
+  const double T = d.delays[id], lr = d.lrs[il];
+  const double p_fail = transition_cdf(d.lc_shape, T / synthetic_tc(d, Boundary::lc, lr), d.lc_width);
+  const double p_sp = d.sp_plateau * (1.0 - transition_cdf(d.sp_shape, T / synthetic_tc(d, Boundary::sp, lr), d.sp_width));
+  std::array<double, 4> share{};
+  for (std::size_t s = 0; s < d.seeds; ++s) share[static_cast<std::size_t>(a.code(il, id, s))] += 1.0 / d.seeds;
+  EXPECT_NEAR(share[3], 0.15, 0.025);
+  EXPECT_NEAR(share[0], 0.85 * p_fail, 0.03);
+  EXPECT_NEAR(share[2], 0.85 * (1 - p_fail) * p_sp, 0.03);
+  // CDFs: monotone from 0 to 1, located at x = 1 (onset or midpoint).
+  for (const TransitionShape sh : {TransitionShape::exp_saturation, TransitionShape::logistic,
+                                   TransitionShape::lognormal, TransitionShape::ramp}) {
+    double prev = 0.0;
+    for (double x = 0.0; x < 6.0; x += 0.05) {
+      const double g = transition_cdf(sh, x, 0.3);
+      EXPECT_GE(g, prev - 1e-15) << to_string(sh);
+      prev = g;
+    }
+    EXPECT_NEAR(transition_cdf(sh, 10.0, 0.3), 1.0, 1e-6) << to_string(sh);
+  }
+  EXPECT_DOUBLE_EQ(transition_cdf(TransitionShape::logistic, 1.0, 0.3), 0.5);
+  EXPECT_DOUBLE_EQ(transition_cdf(TransitionShape::lognormal, 1.0, 0.3), 0.5);
+  EXPECT_DOUBLE_EQ(transition_cdf(TransitionShape::exp_saturation, 1.0, 0.3), 0.0);
+  // Windows: cells outside an lr's window are not run (code -1).
+  d.seeds = 3;
+  d.window_lo.assign(d.lrs.size(), 100.0);
+  d.window_hi.assign(d.lrs.size(), 200.0);
+  const OutcomeTable w = simulate_diagram(d, 1);
+  EXPECT_EQ(w.code(0, 0, 0), -1);
+  EXPECT_GE(w.code(0, 5, 0), 0);
+  EXPECT_EQ(w.code(0, 11, 0), -1);
+}
+
+// The statistical claim behind the binomial estimator, small enough for CI
+// (the full study with bootstrap coverage: tests/study, label long). With the
+// measured ~15 % unstable floor the reference's exp-saturation onset loses
+// the LC law while the binomial estimator keeps it; with no floor both find it.
+TEST(BinomialScaling, KeepsTheLawUnderAFloorWhereTheReferenceLosesIt) {
+  SyntheticDesign d;
+  d.lrs = logspace(-1, -3, 15);
+  d.delays = delays_0_to_400();
+  d.seeds = 20;
+  const int reps = 24;
+  for (const FloorKind fk : {FloorKind::none, FloorKind::flat}) {
+    d.floor = fk;
+    double sum_ref = 0, sum_bin = 0, sum_bin_sp = 0;
+    for (int r = 0; r < reps; ++r) {
+      const OutcomeTable t = simulate_diagram(d, 100 + static_cast<std::uint64_t>(r));
+      ScalingOptions o = ScalingOptions::reference(Boundary::lc);
+      const ScalingFit ref = fit_scaling(t, o);
+      o.estimator = BoundaryEstimator::binomial;
+      const ScalingFit bin = fit_scaling(t, o);
+      ScalingOptions osp = ScalingOptions::reference(Boundary::sp);
+      osp.estimator = BoundaryEstimator::binomial;
+      const ScalingFit sp = fit_scaling(t, osp);
+      ASSERT_TRUE(bin.ok && sp.ok) << bin.reason << sp.reason;
+      sum_ref += ref.ok ? ref.beta : 0.0;
+      sum_bin += bin.beta;
+      sum_bin_sp += sp.beta;
+    }
+    const double mean_ref = sum_ref / reps, mean_bin = sum_bin / reps, mean_sp = sum_bin_sp / reps;
+    std::printf("floor %s: mean β_LC reference %.2f, binomial %.2f; β_SP binomial %.2f (truth 2.72, 4.05)\n",
+                to_string(fk), mean_ref, mean_bin, mean_sp);
+    EXPECT_NEAR(mean_bin, d.beta_lc, 0.25);
+    EXPECT_NEAR(mean_sp, d.beta_sp, 0.35);
+    if (fk == FloorKind::none) EXPECT_NEAR(mean_ref, d.beta_lc, 0.35);
+    if (fk == FloorKind::flat) EXPECT_LT(mean_ref, d.beta_lc - 0.5);
+  }
+}
+
+TEST(Resolution, EveryRuleIsAppliedAndNamed) {
+  ExponentFit f;
+  f.ok = true;
+  f.slope = -2.7;
+  f.r2 = 0.95;
+  for (const double lr : {0.1, 0.05, 0.02, 0.01, 0.005, 0.002}) f.points.push_back({100.0, lr});
+  BootstrapResult b;
+  b.lo = 2.4;
+  b.hi = 3.0;
+  b.resamples = 1000;
+  b.failed = 10;
+  const ResolutionRules rules;
+  EXPECT_TRUE(judge_exponent(f, b, rules).resolved);
+  EXPECT_TRUE(judge_exponent(f, b, rules).why_not.empty());
+
+  ExponentFit few = f;
+  few.points.resize(4);
+  EXPECT_THAT(judge_exponent(few, b, rules).why_not, ::testing::Contains(HasSubstr("4 lr(s) kept < 5")));
+  ExponentFit narrow = f;
+  for (auto& p : narrow.points) p.lr = 0.1 - p.lr / 100.0;
+  EXPECT_THAT(judge_exponent(narrow, b, rules).why_not, ::testing::Contains(HasSubstr("decade")));
+  ExponentFit poor = f;
+  poor.r2 = 0.5;
+  EXPECT_THAT(judge_exponent(poor, b, rules).why_not, ::testing::Contains(HasSubstr("R² 0.50 < 0.8")));
+  BootstrapResult wide = b;
+  wide.lo = 1.0;
+  wide.hi = 3.0;  // width 2 / 2.7 = 0.74
+  EXPECT_THAT(judge_exponent(f, wide, rules).why_not, ::testing::Contains(HasSubstr("CI width")));
+  BootstrapResult broken = b;
+  broken.failed = 200;
+  EXPECT_THAT(judge_exponent(f, broken, rules).why_not, ::testing::Contains(HasSubstr("resamples failed")));
+  ExponentFit none;
+  EXPECT_FALSE(judge_exponent(none, b, rules).resolved);
+  EXPECT_EQ(judge_exponent(none, b, rules).why_not, std::vector<std::string>{"not fitted"});
 }
 
 // ---------------------------------------------------------------- bootstrap
