@@ -32,12 +32,19 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// exp_saturation and logistic_up keep their rate > 0 through p = (T0, ln rate);
-// logistic_free (SPEC §3.7's SP fit, like the reference's unbounded
-// curve_fit) takes p = (T0, k) with k of either sign.
+// The two SPEC §3.7 models take p = (T0, rate) as the reference's unbounded
+// curve_fit does, so that a local search from the reference's start
+// p0 = (0.1, 0.1) follows the reference's path (Eigen's LM is a port of
+// MINPACK, like scipy's leastsq); the logistic's k takes either sign, the
+// exp-saturation rate is searched over > 0 (a fit that ends at a <= 0 is
+// reported as failed). logistic_up (no-memory) keeps k > 0 through
+// p = (T0, ln k).
 enum class Model { exp_saturation, logistic_up, logistic_free };
 
-bool signed_rate(Model m) { return m == Model::logistic_free; }
+/// Whether p[1] is the rate itself (else its logarithm).
+bool direct_rate(Model m) { return m != Model::logistic_up; }
+/// Whether the grid of starts tries both signs of the rate.
+bool both_signs(Model m) { return m == Model::logistic_free; }
 
 double model_value(Model m, double x, double t0, double rate) {
   if (m == Model::exp_saturation) return x < t0 ? 0.0 : 1.0 - std::exp(-rate * (x - t0));
@@ -45,7 +52,7 @@ double model_value(Model m, double x, double t0, double rate) {
 }
 
 /// The rate a parameter vector stands for (see Model).
-double rate_of(Model m, double p1) { return signed_rate(m) ? p1 : std::exp(p1); }
+double rate_of(Model m, double p1) { return direct_rate(m) ? p1 : std::exp(p1); }
 
 // Residuals for Eigen's LM over p = (T0, p1), p1 as in rate_of().
 struct Residuals {
@@ -119,29 +126,41 @@ CurveFit fit_curve(Model model, std::span<const double> xs, std::span<const doub
   std::vector<double> p1s;
   for (int j = 0; j < nr; ++j) {
     const double log_rate = r_lo + (r_hi - r_lo) * j / (nr - 1);
-    if (signed_rate(model)) {
-      p1s.push_back(std::exp(log_rate));
-      p1s.push_back(-std::exp(log_rate));
-    } else {
+    if (!direct_rate(model)) {
       p1s.push_back(log_rate);
+    } else {
+      p1s.push_back(std::exp(log_rate));
+      if (both_signs(model)) p1s.push_back(-std::exp(log_rate));
     }
   }
+  // The best rate per T0 of the grid; the `starts` best of these (distinct
+  // T0s: the exp-saturation SSE has kinks at every sample x, and starts in
+  // different intervals find different local optima) are refined.
   std::vector<std::pair<double, Eigen::Vector2d>> grid;
-  grid.reserve(static_cast<std::size_t>(nt) * p1s.size());
-  for (int i = 0; i < nt; ++i)
+  grid.reserve(static_cast<std::size_t>(nt) + 1);
+  for (int i = 0; i < nt; ++i) {
+    const double t0 = t_lo + (t_hi - t_lo) * i / (nt - 1);
+    std::pair<double, Eigen::Vector2d> row{std::numeric_limits<double>::infinity(), Eigen::Vector2d(t0, p1s[0])};
     for (const double p1 : p1s) {
-      const double t0 = t_lo + (t_hi - t_lo) * i / (nt - 1);
-      grid.emplace_back(sse_of(res, t0, p1), Eigen::Vector2d(t0, p1));
+      const double e = sse_of(res, t0, p1);
+      if (e < row.first) row = {e, Eigen::Vector2d(t0, p1)};
     }
+    grid.push_back(row);
+  }
   const auto n_starts = static_cast<std::size_t>(std::clamp<std::size_t>(
       static_cast<std::size_t>(std::max(opt.starts, 1)), 1, grid.size()));
   std::partial_sort(grid.begin(), grid.begin() + static_cast<std::ptrdiff_t>(n_starts), grid.end(),
                     [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Eigen::Vector2d> starts;
+  for (std::size_t s = 0; s < n_starts; ++s) starts.push_back(grid[s].second);
+  // The reference's own start (SPEC §3.7), so that memphase's SSE never
+  // exceeds that of the reference's local search.
+  if (direct_rate(model)) starts.emplace_back(0.1, 0.1);
 
   double best_sse = grid.front().first;
   Eigen::Vector2d best = grid.front().second;
-  for (std::size_t s = 0; s < n_starts; ++s) {
-    Eigen::VectorXd p = grid[s].second;
+  for (const Eigen::Vector2d& start : starts) {
+    Eigen::VectorXd p = start;
     Eigen::NumericalDiff<Residuals> nd(res);
     Eigen::LevenbergMarquardt<Eigen::NumericalDiff<Residuals>> lm(nd);
     lm.parameters.maxfev = 400;
@@ -159,6 +178,8 @@ CurveFit fit_curve(Model model, std::span<const double> xs, std::span<const doub
   out.sse = best_sse;
   if (!std::isfinite(out.t0) || !std::isfinite(out.rate) || !std::isfinite(out.sse)) {
     out.reason = "optimum not finite";
+  } else if (model == Model::exp_saturation && !(out.rate > 0.0)) {
+    out.reason = "exp-saturation rate a = " + std::to_string(out.rate) + " is not > 0";
   } else if (out.t0 < lo - span || out.t0 > hi + span) {
     out.reason = "T0 = " + std::to_string(out.t0) + " outside [" + std::to_string(lo - span) +
                  ", " + std::to_string(hi + span) + "] (boundary not identifiable)";

@@ -3,9 +3,9 @@
 //
 // Curve fits are least squares over two parameters (T0 and a rate). They do
 // not depend on a lucky initial guess: the SSE is first evaluated on a grid of
-// (T0, ln rate) starts spanning the data, and the best few grid points are
-// refined with Levenberg-Marquardt (Eigen's unsupported module); the lowest
-// SSE wins. A fit that cannot be trusted is reported as `failed` with a
+// (T0, rate) starts spanning the data, and the best few grid T0s plus the
+// reference's own start are refined with Levenberg-Marquardt (Eigen's
+// unsupported module, a MINPACK port like scipy's); the lowest SSE wins. A fit that cannot be trusted is reported as `failed` with a
 // reason; a curve below the skip rule is `skipped`. Neither throws.
 #include <cstddef>
 #include <cstdint>
@@ -23,12 +23,15 @@ enum class FitStatus { ok, skipped, failed };
 /// "ok", "skipped" or "failed".
 const char* to_string(FitStatus s);
 
-/// Tuning of the two-parameter curve fits.
+/// Tuning of the two-parameter curve fits (SPEC §3.7: memphase's SSE must
+/// never exceed the reference's curve_fit from p0 = (0.1, 0.1); the
+/// cross-check test tests/unit/analysis/fit_crosscheck.py holds it to that).
 struct CurveFitOptions {
   double skip_below = 0.1;   ///< skip if max f < skip_below (SPEC §3.7)
   int t0_grid = 24;          ///< grid points for T0 over [min x - span/2, max x + span/2]
   int rate_grid = 10;        ///< grid points for ln rate over [ln(0.3/span), ln(300/span)]
-  int starts = 3;            ///< best grid points refined by Levenberg-Marquardt
+  int starts = 4;            ///< best grid T0s (each at its best rate) refined by Levenberg-Marquardt,
+                             ///< plus the reference's start (T0, rate) = (0.1, 0.1) for the §3.7 models
 };
 
 /// Result of fit_exp_saturation / fit_logistic / fit_logistic_log_lr.
