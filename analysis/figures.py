@@ -53,6 +53,7 @@ import argparse
 import csv
 import json
 import math
+import textwrap
 import os
 import sys
 
@@ -248,7 +249,15 @@ def scaling(summary, out, formats):
     for k, (name, e) in enumerate(exps.items()):
         ax = axes[k // cols][k % cols]
         pts = e.get("points") or []
-        ax.set_title(e.get("label") or name, fontsize=10)
+        title = e.get("label") or name
+        if e.get("ok") and "resolved" in e:
+            # issue 14: every exponent carries its resolved / unresolved label
+            title += " — resolved" if e["resolved"] else " — UNRESOLVED"
+        ax.set_title(title, fontsize=10, color="k" if e.get("resolved", True) or not e.get("ok") else "tab:red")
+        if e.get("ok") and e.get("resolved") is False:
+            why = "; ".join(e.get("unresolved_because") or [])
+            ax.text(0.98, 0.98, textwrap.fill("unresolved: " + why + " (see docs/reproduction.md)", 55),
+                    transform=ax.transAxes, ha="right", va="top", fontsize=6, color="tab:red")
         ax.set_xlabel(e.get("t_name") or "t")
         ax.set_ylabel(e.get("lr_name") or "lr")
         if pts:

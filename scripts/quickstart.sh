@@ -26,3 +26,7 @@ mpirun --oversubscribe -np "$np" "$bin" run campaigns/quick.yaml --out "$out"
 h5ls "$out/campaign.h5"
 "$bin" analyze "$out"
 /usr/bin/python3 analysis/figures.py "$out"
+echo
+echo "quickstart: the quick campaign (4 lrs over one decade, 4 seeds) is a smoke test of the pipeline;"
+echo "quickstart: its β are labelled UNRESOLVED. The paper's β table as memphase reproduces it, and the"
+echo "quickstart: campaigns and commands behind it: docs/reproduction.md"

@@ -27,6 +27,7 @@ struct AnalyzeFlags {
   std::string sp_lrs = "25";
   double skip_below = 0.1;
   bool no_toy_refine = false;
+  bool no_binomial = false;
   bool quiet = false;
 };
 
@@ -67,6 +68,7 @@ int run_analyze(const AnalyzeFlags& f) {
   ao.sp_lrs = parse_lrs("--sp-lrs", f.sp_lrs);
   ao.skip_below = f.skip_below;
   ao.toy_refine = !f.no_toy_refine;
+  ao.binomial = !f.no_binomial;
 
   const AnalysisInput in = load_analysis_input(f.dir, lo);
   const AnalysisReport r = analyze(in, ao);
@@ -102,6 +104,8 @@ void add_analyze_command(CLI::App& app, int& exit_code) {
   c->add_option("--sp-lrs", f->sp_lrs, "β_SP: use the N largest lrs, or all (reference: 25)")->capture_default_str();
   c->add_option("--skip-below", f->skip_below, "skip an lr whose max fraction is below this (SPEC §3.7)")
       ->capture_default_str();
+  c->add_flag("--no-binomial", f->no_binomial,
+              "β fits: only the reference's estimator of SPEC §3.7 (skip beta_*_binomial)");
   c->add_flag("--no-toy-refine", f->no_toy_refine,
               "toy families: α_max from the grid values only (no bisection on the model)");
   c->add_flag("--quiet,-q", f->quiet, "print nothing on success");

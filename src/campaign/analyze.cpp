@@ -369,57 +369,68 @@ void beta_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisRepor
   const Campaign& c = in.campaign;
   const int ax = axis_pos(c, "lr"), ay = axis_pos(c, "delay");
   const bool post = c.base.task.post > 0.0;
+  std::vector<BoundaryEstimator> estimators{BoundaryEstimator::reference};
+  if (opt.binomial) estimators.push_back(BoundaryEstimator::binomial);
   for (const Boundary b : {Boundary::lc, Boundary::sp}) {
-    const std::string base = b == Boundary::lc ? "beta_LC" : "beta_SP";
-    if (ax < 0 || ay < 0) {
-      report_not_swept(r, base, b == Boundary::lc ? "β_LC" : "β_SP", "the grid does not sweep both lr and delay");
-      continue;
-    }
-    const auto groups = make_groups(in, ax, ay, [](const NetOutcome& o) {
-      return static_cast<std::int8_t>(o.net_class);
-    });
-    for (const Group& g : groups) {
-      ScalingOptions sopt = ScalingOptions::reference(b);
-      sopt.largest_lrs = b == Boundary::lc ? opt.lc_lrs : opt.sp_lrs;
-      sopt.curve.skip_below = opt.skip_below;
-      const ScalingFit sf = fit_scaling(g.table, sopt);
-      ExponentReport e;
-      e.name = base + g.suffix;
-      e.label = (b == Boundary::lc ? "β_LC" : "β_SP") + g.suffix;
-      e.t_name = b == Boundary::lc ? "T_c^LC (ms)" : "T_c^SP (ms)";
-      e.lr_name = "lr";
-      e.fit = to_exponent(sf);
-      e.fit.networks = static_cast<std::size_t>(networks_in_rows(g, sf.kept_lrs));
-      e.skipped = sf.skipped.size();
-      e.failed = sf.failed.size();
-      if (b == Boundary::sp && post && !sf.ok)
-        e.fit.reason += " (expected with a post-response period: the SP fraction is ~0, SPEC §3.7)";
-      for (const LrFit& lf : sf.all) {
-        BoundaryRow row;
-        row.fit = e.name;
-        row.x_name = "lr";
-        row.x = lf.lr;
-        row.status = lf.fit.status;
-        row.used = std::find(sf.kept_lrs.begin(), sf.kept_lrs.end(), lf.lr) != sf.kept_lrs.end();
-        if (lf.fit.ok()) {
-          row.threshold = lf.fit.t0;
-          row.rate = lf.fit.rate;
-          row.sse = lf.fit.sse;
-        }
-        row.reason = lf.fit.reason;
-        if (lf.fit.ok() && !row.used && row.reason.empty())
-          row.reason = std::find_if(sf.failed.begin(), sf.failed.end(),
-                                    [&](const LrFit& f) { return f.lr == lf.lr; }) != sf.failed.end()
-                           ? "T_c <= 0: no logarithm"
-                           : "not among the largest lrs used";
-        r.boundaries.push_back(std::move(row));
+    for (const BoundaryEstimator est : estimators) {
+      const bool ref = est == BoundaryEstimator::reference;
+      const std::string base = std::string(b == Boundary::lc ? "beta_LC" : "beta_SP") + (ref ? "" : "_binomial");
+      const std::string label = std::string(b == Boundary::lc ? "β_LC" : "β_SP") + (ref ? "" : " (binomial)");
+      if (ax < 0 || ay < 0) {
+        report_not_swept(r, base, label, "the grid does not sweep both lr and delay");
+        r.exponents.back().estimator = to_string(est);
+        continue;
       }
-      const OutcomeTable& t = g.table;
-      e.boot = bootstrap_exponent(
-          t.n_seeds,
-          [&t, sopt](std::span<const std::size_t> seeds) { return to_exponent(fit_scaling(t, sopt, seeds)); },
-          e.fit, opt.boot, opt.threads);
-      r.exponents.push_back(std::move(e));
+      const auto groups = make_groups(in, ax, ay, [](const NetOutcome& o) {
+        return static_cast<std::int8_t>(o.net_class);
+      });
+      for (const Group& g : groups) {
+        ScalingOptions sopt = ScalingOptions::reference(b);
+        sopt.estimator = est;
+        sopt.largest_lrs = b == Boundary::lc ? opt.lc_lrs : opt.sp_lrs;
+        sopt.curve.skip_below = opt.skip_below;
+        const ScalingFit sf = fit_scaling(g.table, sopt);
+        ExponentReport e;
+        e.name = base + g.suffix;
+        e.label = label + g.suffix;
+        e.estimator = to_string(est);
+        e.t_name = b == Boundary::lc ? "T_c^LC (ms)" : "T_c^SP (ms)";
+        e.lr_name = "lr";
+        e.fit = to_exponent(sf);
+        e.fit.networks = static_cast<std::size_t>(networks_in_rows(g, sf.kept_lrs));
+        e.skipped = sf.skipped.size();
+        e.failed = sf.failed.size();
+        if (b == Boundary::sp && post && !sf.ok)
+          e.fit.reason += " (expected with a post-response period: the SP fraction is ~0, SPEC §3.7)";
+        for (const LrFit& lf : sf.all) {
+          BoundaryRow row;
+          row.fit = e.name;
+          row.estimator = e.estimator;
+          row.x_name = "lr";
+          row.x = lf.lr;
+          row.status = lf.fit.status;
+          row.used = std::find(sf.kept_lrs.begin(), sf.kept_lrs.end(), lf.lr) != sf.kept_lrs.end();
+          if (lf.fit.ok()) {
+            row.threshold = lf.fit.t0;
+            row.rate = lf.fit.rate;
+            row.sse = lf.fit.sse;
+            row.level = lf.fit.level;
+          }
+          row.reason = lf.fit.reason;
+          if (lf.fit.ok() && !row.used && row.reason.empty())
+            row.reason = std::find_if(sf.failed.begin(), sf.failed.end(),
+                                      [&](const LrFit& f) { return f.lr == lf.lr; }) != sf.failed.end()
+                             ? "T_c <= 0: no logarithm"
+                             : "not among the largest lrs used";
+          r.boundaries.push_back(std::move(row));
+        }
+        const OutcomeTable& t = g.table;
+        e.boot = bootstrap_exponent(
+            t.n_seeds,
+            [&t, sopt](std::span<const std::size_t> seeds) { return to_exponent(fit_scaling(t, sopt, seeds)); },
+            e.fit, opt.boot, opt.threads);
+        r.exponents.push_back(std::move(e));
+      }
     }
   }
 }
@@ -672,7 +683,14 @@ AnalysisReport analyze(const AnalysisInput& in, const AnalyzeOptions& opt) {
   } else {
     beta_fits(in, opt, r);
   }
+  for (ExponentReport& e : r.exponents) e.resolution = judge_exponent(e.fit, e.boot.boot, opt.rules);
   return r;
+}
+
+bool AnalysisReport::any_unresolved() const {
+  return std::any_of(exponents.begin(), exponents.end(), [](const ExponentReport& e) {
+    return e.fit.ok && !e.resolution.resolved;
+  });
 }
 
 // -------------------------------------------------------------- output ----
@@ -700,6 +718,17 @@ std::string frac(std::int64_t n, std::int64_t d) {
 std::string fixed(double v, int digits = 3) {
   return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : std::string("n/a");
 }
+
+/// "yes", or "no: <every failed rule>".
+std::string resolution_text(const Resolution& res) {
+  return res.resolved ? std::string("yes") : fmt::format("no: {}", fmt::join(res.why_not, "; "));
+}
+
+/// Said wherever an unresolved exponent is reported.
+constexpr const char* kUnresolvedNote =
+    "An unresolved exponent is not a measurement of β: its lrs, R² or bootstrap CI fail the rules of "
+    "docs/boundary-study.md. The paper's β needs lrs over >= 2 decades and enough seeds near the "
+    "boundary; docs/reproduction.md gives memphase's own reproduction and the campaigns that produced it.";
 
 nlohmann::ordered_json json_or_null(double v) {
   return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
@@ -770,11 +799,11 @@ std::string phase_diagram_csv(const AnalysisReport& r) {
 }
 
 std::string scaling_csv(const AnalysisReport& r) {
-  std::string o = "fit,x_name,x,status,threshold,rate,sse,used,reason\n";
+  std::string o = "fit,estimator,x_name,x,status,threshold,rate,sse,level,used,reason\n";
   for (const BoundaryRow& b : r.boundaries) {
-    o += fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_text(b.fit), b.x_name, csv_num(b.x),
+    o += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", csv_text(b.fit), b.estimator, b.x_name, csv_num(b.x),
                      to_string(b.status), csv_num(b.threshold), csv_num(b.rate), csv_num(b.sse),
-                     b.used ? 1 : 0, csv_text(b.reason));
+                     csv_num(b.level), b.used ? 1 : 0, csv_text(b.reason));
   }
   return o;
 }
@@ -818,12 +847,24 @@ std::string summary_json(const AnalysisInput& in, const AnalysisReport& r) {
   j["fit_options"] = {{"lc_lrs", r.options.lc_lrs},
                       {"sp_lrs", r.options.sp_lrs},
                       {"skip_below", r.options.skip_below},
+                      {"binomial", r.options.binomial},
                       {"toy_refine", r.options.toy_refine},
                       {"toy_rel_tol", r.options.toy_rel_tol}};
+  const ResolutionRules& rr = r.options.rules;
+  j["resolution_rules"] = {{"min_points", rr.min_points},
+                           {"min_decades", rr.min_decades},
+                           {"min_r2", rr.min_r2},
+                           {"max_rel_ci", rr.max_rel_ci},
+                           {"max_failed_share", rr.max_failed_share},
+                           {"documented_in", "docs/boundary-study.md"}};
+  if (r.any_unresolved()) j["unresolved_note"] = kUnresolvedNote;
   J ex = J::object();
   for (const ExponentReport& e : r.exponents) {
     J x;
     x["label"] = e.label;
+    x["estimator"] = e.estimator;
+    x["resolved"] = e.resolution.resolved;
+    x["unresolved_because"] = e.resolution.why_not;
     x["t_name"] = e.t_name;
     x["lr_name"] = e.lr_name;
     x["ok"] = e.fit.ok;
@@ -867,20 +908,22 @@ std::string scaling_markdown(const AnalysisInput& in, const AnalysisReport& r) {
   const int pct = static_cast<int>(std::lround(r.options.boot.level * 100));
   std::string o = fmt::format("# Scaling exponents: {} ({})\n\n", c.name, c.family);
   o += fmt::format("| exponent | estimate | {} % CI (bootstrap) | bootstrap SE | OLS SE | R² | points | "
-                   "networks | failed resamples |\n",
+                   "networks | failed resamples | resolved |\n",
                    pct);
-  o += "|---|---|---|---|---|---|---|---|---|\n";
+  o += "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const ExponentReport& e : r.exponents) {
     if (!e.fit.ok) {
-      o += fmt::format("| {} | not fitted: {} | | | | | {} | {} | |\n", e.label, e.fit.reason,
+      o += fmt::format("| {} | not fitted: {} | | | | | {} | {} | | no |\n", e.label, e.fit.reason,
                        e.fit.points.size(), e.fit.networks);
       continue;
     }
-    o += fmt::format("| {} | {} | [{}, {}] | {} | {} | {} | {} | {} | {}/{} |\n", e.label,
+    o += fmt::format("| {} | {} | [{}, {}] | {} | {} | {} | {} | {} | {}/{} | {} |\n", e.label,
                      fixed(e.fit.exponent()), fixed(e.boot.boot.lo), fixed(e.boot.boot.hi),
                      fixed(e.boot.boot.se), fixed(e.fit.slope_se), fixed(e.fit.r2),
-                     e.fit.points.size(), e.fit.networks, e.boot.boot.failed, e.boot.boot.resamples);
+                     e.fit.points.size(), e.fit.networks, e.boot.boot.failed, e.boot.boot.resamples,
+                     resolution_text(e.resolution));
   }
+  if (r.any_unresolved()) o += "\n" + std::string(kUnresolvedNote) + "\n";
   o += fmt::format(
       "\n{} of {} networks done{}; seed-paired bootstrap: {} resamples, seed {}. Campaign hash `{}`, "
       "run with memphase {}, analysed with {}{}.\n",
@@ -902,6 +945,8 @@ std::string scaling_latex(const AnalysisInput& in, const AnalysisReport& r) {
     }
     std::string l = base == "beta_LC"   ? "$\\beta_{\\mathrm{LC}}$"
                     : base == "beta_SP" ? "$\\beta_{\\mathrm{SP}}$"
+                    : base == "beta_LC_binomial" ? "$\\beta_{\\mathrm{LC}}$ (binomial)"
+                    : base == "beta_SP_binomial" ? "$\\beta_{\\mathrm{SP}}$ (binomial)"
                     : base == "gamma_nomem" ? "$\\gamma_{\\text{no memory}}$"
                     : base == "alpha_max" ? "$\\alpha_{\\max}$ exponent"
                                           : base;
@@ -918,19 +963,19 @@ std::string scaling_latex(const AnalysisInput& in, const AnalysisReport& r) {
   };
   std::string o;
   o += "% memphase analyze: " + esc(c.name) + " (" + c.family + "), campaign hash " + c.hash + "\n";
-  o += "\\begin{table}[t]\n\\centering\n\\begin{tabular}{lccccccc}\n\\toprule\n";
-  o += fmt::format("Exponent & Estimate & {}\\,\\% CI & Boot.\\ SE & OLS SE & $R^2$ & Points & Networks \\\\\n",
+  o += "\\begin{table}[t]\n\\centering\n\\begin{tabular}{lcccccccc}\n\\toprule\n";
+  o += fmt::format("Exponent & Estimate & {}\\,\\% CI & Boot.\\ SE & OLS SE & $R^2$ & Points & Networks & Resolved \\\\\n",
                    pct);
   o += "\\midrule\n";
   for (const ExponentReport& e : r.exponents) {
     if (!e.fit.ok) {
-      o += fmt::format("{} & \\multicolumn{{7}}{{l}}{{not fitted: {}}} \\\\\n", tex_label(e), esc(e.fit.reason));
+      o += fmt::format("{} & \\multicolumn{{8}}{{l}}{{not fitted: {}}} \\\\\n", tex_label(e), esc(e.fit.reason));
       continue;
     }
-    o += fmt::format("{} & {} & [{}, {}] & {} & {} & {} & {} & {} \\\\\n", tex_label(e),
+    o += fmt::format("{} & {} & [{}, {}] & {} & {} & {} & {} & {} & {} \\\\\n", tex_label(e),
                      fixed(e.fit.exponent()), fixed(e.boot.boot.lo), fixed(e.boot.boot.hi),
                      fixed(e.boot.boot.se), fixed(e.fit.slope_se), fixed(e.fit.r2),
-                     e.fit.points.size(), e.fit.networks);
+                     e.fit.points.size(), e.fit.networks, e.resolution.resolved ? "yes" : "no");
   }
   o += "\\bottomrule\n\\end{tabular}\n";
   o += fmt::format(
@@ -1023,16 +1068,19 @@ std::string format_analysis(const AnalysisInput& in, const AnalysisReport& r) {
   }
   for (const ExponentReport& e : r.exponents) {
     if (!e.fit.ok) {
-      o += fmt::format("  {:<14} not fitted: {}\n", e.label, e.fit.reason);
+      o += fmt::format("  {:<20} not fitted: {}\n", e.label, e.fit.reason);
       continue;
     }
     o += fmt::format(
-        "  {:<14} {} (OLS SE {}, R² {}; {} points, {} skipped, {} failed; {} networks)\n"
-        "  {:<14} bootstrap {}: SE {}, {:.0f} % CI [{}, {}], {} failed resamples\n",
+        "  {:<20} {} (OLS SE {}, R² {}; {} points, {} skipped, {} failed; {} networks)\n"
+        "  {:<20} bootstrap {}: SE {}, {:.0f} % CI [{}, {}], {} failed resamples\n"
+        "  {:<20} {}\n",
         e.label, fixed(e.fit.exponent()), fixed(e.fit.slope_se), fixed(e.fit.r2), e.fit.points.size(),
         e.skipped, e.failed, e.fit.networks, "", e.boot.boot.resamples, fixed(e.boot.boot.se),
-        r.options.boot.level * 100, fixed(e.boot.boot.lo), fixed(e.boot.boot.hi), e.boot.boot.failed);
+        r.options.boot.level * 100, fixed(e.boot.boot.lo), fixed(e.boot.boot.hi), e.boot.boot.failed, "",
+        e.resolution.resolved ? "resolved" : "UNRESOLVED: " + fmt::format("{}", fmt::join(e.resolution.why_not, "; ")));
   }
+  if (r.any_unresolved()) o += "  note: " + std::string(kUnresolvedNote) + "\n";
   return o;
 }
 

@@ -72,6 +72,8 @@ struct AnalyzeOptions {
   std::size_t lc_lrs = 0;   ///< β_LC: the N largest lrs (0 = all; reference)
   std::size_t sp_lrs = 25;  ///< β_SP: the N largest lrs (reference: 25; 0 = all)
   double skip_below = 0.1;  ///< skip rule of SPEC §3.7
+  bool binomial = true;     ///< also the binomial boundary estimator (beta_*_binomial; analysis/binomial_fit.hpp)
+  ResolutionRules rules{};  ///< resolved / unresolved labels (analysis/exponent.hpp)
   bool toy_refine = true;     ///< toys: bisect α_max between grid values on the model
   double toy_rel_tol = 1e-5;  ///< toys: relative width of the refined bracket
 };
@@ -86,25 +88,30 @@ struct CellSummary {
 /// One boundary fit (a row of scaling.csv).
 struct BoundaryRow {
   std::string fit;     ///< exponent name
+  std::string estimator = "reference";  ///< reference (SPEC §3.7) or binomial
   std::string x_name;  ///< lr, response, delay
   double x = 0.0;
   FitStatus status = FitStatus::failed;
   double threshold = std::numeric_limits<double>::quiet_NaN();  ///< T_c, lr_c, α_max
   double rate = std::numeric_limits<double>::quiet_NaN();
-  double sse = std::numeric_limits<double>::quiet_NaN();
+  double sse = std::numeric_limits<double>::quiet_NaN();    ///< SSE (reference) or deviance (binomial)
+  double level = std::numeric_limits<double>::quiet_NaN();  ///< binomial: fitted floor f0 (LC) or plateau h (SP)
   bool used = false;
   std::string reason;
 };
 
 /// One exponent with its errors.
 struct ExponentReport {
-  std::string name;    ///< beta_LC, beta_SP, gamma_nomem, alpha_max (+ "[axis=value]" per group)
+  std::string name;    ///< beta_LC, beta_SP, beta_LC_binomial, beta_SP_binomial, gamma_nomem, alpha_max
+                       ///< (+ "[axis=value]" per group)
   std::string label;   ///< β_LC, ...
+  std::string estimator = "reference";  ///< how the boundaries were estimated
   std::string t_name;  ///< axis label of t
   std::string lr_name; ///< axis label of lr
   ExponentFit fit;
   ExponentBootstrap boot;
   std::size_t skipped = 0, failed = 0;  ///< boundary fits of this exponent
+  Resolution resolution;                ///< resolved by AnalyzeOptions::rules, or why not
 };
 
 struct AnalysisReport {
@@ -120,6 +127,8 @@ struct AnalysisReport {
 
   std::int64_t missing() const { return tasks - done; }
   bool complete() const { return tasks > 0 && done == tasks; }
+  /// Some fitted exponent is unresolved (analyze points to docs/reproduction.md).
+  bool any_unresolved() const;
 };
 
 /// Phase diagram, boundary fits and exponents (pure; see analysis-outputs.md).

@@ -107,12 +107,32 @@ TEST(Analyze, RecoversBetaLcFromSyntheticPhaseDiagram) {
   EXPECT_FALSE(sp.fit.ok);
   EXPECT_EQ(sp.skipped, 8u);
 
-  // One boundary row per lr and exponent.
-  ASSERT_EQ(r.boundaries.size(), 16u);
+  // The binomial estimator, reported next to the reference's: the same law.
+  const ExponentReport& lcb = find(r, "beta_LC_binomial");
+  ASSERT_TRUE(lcb.fit.ok) << lcb.fit.reason;
+  EXPECT_EQ(lcb.estimator, "binomial");
+  // This synthetic failure curve has a FIXED width (a = 0.02/ms at every lr),
+  // so its midpoint (what the binomial estimator locates) does not follow the
+  // onset's power law exactly: the two estimators differ by design here.
+  EXPECT_NEAR(lcb.fit.exponent(), kBetaLc, 0.6);
+
+  // One boundary row per lr and exponent (2 estimators x 2 boundaries).
+  ASSERT_EQ(r.boundaries.size(), 32u);
   for (const BoundaryRow& b : r.boundaries) {
     if (b.fit == "beta_LC") EXPECT_TRUE(b.used) << "lr " << b.x << ": " << b.reason;
-    else EXPECT_EQ(b.status, FitStatus::skipped);
+    if (b.fit == "beta_LC" || b.fit == "beta_SP") EXPECT_EQ(b.estimator, "reference");
+    if (b.fit.rfind("beta_SP", 0) == 0) EXPECT_EQ(b.status, FitStatus::skipped);
   }
+  // Every exponent is labelled: 8 lrs over one decade, 40 seeds, R² > 0.95.
+  EXPECT_EQ(lc.resolution.resolved, lc.resolution.why_not.empty());
+  EXPECT_TRUE(lc.resolution.resolved) << ::testing::PrintToString(lc.resolution.why_not);
+  EXPECT_FALSE(sp.resolution.resolved);  // not fitted
+  EXPECT_EQ(sp.resolution.why_not, std::vector<std::string>{"not fitted"});
+
+  // --no-binomial: only the reference's estimator.
+  AnalyzeOptions ref_only = quick_options();
+  ref_only.binomial = false;
+  EXPECT_EQ(analyze(in, ref_only).boundaries.size(), 16u);
 }
 
 TEST(Analyze, RecoversBetaSpFromSyntheticPhaseDiagram) {
@@ -250,8 +270,9 @@ seeds: 5
   const AnalysisReport r = analyze(in, quick_options());
   std::vector<std::string> names;
   for (const ExponentReport& e : r.exponents) names.push_back(e.name);
-  EXPECT_THAT(names, ::testing::ElementsAre("beta_LC[tau=10]", "beta_LC[tau=20]", "beta_SP[tau=10]",
-                                            "beta_SP[tau=20]"));
+  EXPECT_THAT(names, ::testing::ElementsAre("beta_LC[tau=10]", "beta_LC[tau=20]", "beta_LC_binomial[tau=10]",
+                                            "beta_LC_binomial[tau=20]", "beta_SP[tau=10]", "beta_SP[tau=20]",
+                                            "beta_SP_binomial[tau=10]", "beta_SP_binomial[tau=20]"));
   // Nothing is done: every fit reports why instead of vanishing.
   for (const ExponentReport& e : r.exponents) {
     EXPECT_FALSE(e.fit.ok);
@@ -262,7 +283,10 @@ seeds: 5
 
 TEST(Analyze, OutputFilesFollowTheDocumentedFormat) {
   const AnalysisInput in = synthetic_dcdt(6);
-  const AnalysisReport r = analyze(in, quick_options());
+  AnalyzeOptions opt = quick_options();
+  opt.rules.min_points = 9;  // 8 lrs: every fitted exponent unresolved, to see how that is reported
+  const AnalysisReport r = analyze(in, opt);
+  EXPECT_TRUE(r.any_unresolved());
   const auto j = nlohmann::json::parse(summary_json(in, r));
   EXPECT_EQ(j["memphase_analysis"], 1);
   EXPECT_EQ(j["campaign"]["family"], "dcdt-nopost");
@@ -277,9 +301,9 @@ TEST(Analyze, OutputFilesFollowTheDocumentedFormat) {
   EXPECT_EQ(j["exponents"]["beta_SP"]["skipped"].size(), 8u);
   for (const char* name : {"beta_LC"}) {
     const auto& e = j["exponents"][name];
-    for (const char* key : {"label", "t_name", "lr_name", "ok", "reason", "estimate", "ols_se", "r2", "intercept",
-                            "n_points", "networks", "boot_se", "ci_lo", "ci_hi", "resamples", "boot_failed",
-                            "points", "skipped", "failed", "band"})
+    for (const char* key : {"label", "estimator", "resolved", "unresolved_because", "t_name", "lr_name", "ok",
+                            "reason", "estimate", "ols_se", "r2", "intercept", "n_points", "networks", "boot_se",
+                            "ci_lo", "ci_hi", "resamples", "boot_failed", "points", "skipped", "failed", "band"})
       EXPECT_TRUE(e.contains(key)) << name << " lacks " << key;
     EXPECT_EQ(e["points"].size(), e["n_points"].get<std::size_t>());
     EXPECT_EQ(e["band"]["t"].size(), 50u);
@@ -290,14 +314,25 @@ TEST(Analyze, OutputFilesFollowTheDocumentedFormat) {
       EXPECT_NEAR(std::log(pred / p["lr"].get<double>()), 0.0, 0.5);
     }
   }
+  EXPECT_EQ(j["exponents"]["beta_LC"]["resolved"], false);
+  EXPECT_GE(j["exponents"]["beta_LC"]["unresolved_because"].size(), 1u);
+  EXPECT_EQ(j["exponents"]["beta_LC_binomial"]["estimator"], "binomial");
+  EXPECT_EQ(j["resolution_rules"]["min_points"], 9);
+  EXPECT_THAT(j["exponents"]["beta_LC"]["unresolved_because"][0].get<std::string>(), HasSubstr("8 lr(s) kept < 9"));
+  EXPECT_THAT(j["unresolved_note"].get<std::string>(), HasSubstr("docs/reproduction.md"));
   const std::string md = scaling_markdown(in, r);
   EXPECT_THAT(md, HasSubstr("| β_LC | "));
+  EXPECT_THAT(md, HasSubstr("| β_LC (binomial) | "));
+  EXPECT_THAT(md, HasSubstr("| no: "));
   EXPECT_THAT(md, HasSubstr(in.campaign.hash));
   const std::string tex = scaling_latex(in, r);
   EXPECT_THAT(tex, HasSubstr("\\beta_{\\mathrm{LC}}"));
   EXPECT_THAT(tex, HasSubstr("\\end{tabular}"));
   const std::string sc = scaling_csv(r);
-  EXPECT_THAT(sc, ::testing::StartsWith("fit,x_name,x,status,threshold,rate,sse,used,reason\nbeta_LC,lr,0.1,ok,"));
+  EXPECT_THAT(sc, ::testing::StartsWith("fit,estimator,x_name,x,status,threshold,rate,sse,level,used,reason\n"
+                                        "beta_LC,reference,lr,0.1,ok,"));
+  EXPECT_THAT(sc, HasSubstr("\nbeta_LC_binomial,binomial,lr,0.1,ok,"));
+  EXPECT_THAT(format_analysis(in, r), HasSubstr("UNRESOLVED: "));
 }
 
 TEST(Analyze, NotACampaignDirectoryIsRefusedWithItsPath) {
