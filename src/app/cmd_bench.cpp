@@ -59,14 +59,15 @@ BenchResult run_bench(const BenchOptions& opt) {
   Params<float> p = init_params<float>(model.n, 0);
   Params<float> grad = Params<float>::zeros(model.n);
   SgdState<float> opt_state;
-  Rng rng(0, stream::train);
+  const CounterNormals noise(0, stream::train);
+  std::uint64_t epoch = 0;
 
   Mat<float> A = Mat<float>::Random(opt.n, opt.n), B = Mat<float>::Random(opt.n, opt.batch),
              C(opt.n, opt.batch);
 
   benchmark::RegisterBenchmark("epoch", [&](benchmark::State& st) {
     for (auto _ : st) {
-      kernel.run(p, rng, grad);
+      kernel.run(p, noise, epoch++, grad);
       sgd_step(p, grad, opt_state, 1e-6, 0.9, 1e-7);  // tiny lr: stay near init
       benchmark::ClobberMemory();
     }
@@ -79,9 +80,14 @@ BenchResult run_bench(const BenchOptions& opt) {
     }
   })->Unit(benchmark::kMicrosecond)->MinTime(opt.min_time);
   benchmark::RegisterBenchmark("noise", [&](benchmark::State& st) {
-    Mat<float> eps(opt.n, static_cast<Eigen::Index>(layout.batch()) * layout.steps);
+    Mat<float> eps(layout.batch(), static_cast<Eigen::Index>(opt.n) * layout.steps);
     for (auto _ : st) {
-      rng.fill_normal(eps, 0.001f);
+      // r_0 and the T-1 updates of one epoch: B×N normals per step.
+      const int b = layout.batch();
+      for (int t = 0; t < layout.steps; ++t)
+        noise.fill(eps.data() + static_cast<Eigen::Index>(t) * b * opt.n, b, b, opt.n, epoch,
+                   t == 0 ? CounterNormals::kInitialState : static_cast<std::uint32_t>(t - 1), 0.001f);
+      ++epoch;
       benchmark::DoNotOptimize(eps.data());
     }
   })->Unit(benchmark::kMillisecond)->MinTime(opt.min_time);

@@ -17,117 +17,128 @@ BpttKernel<S>::BpttKernel(const ModelConfig& model, const TrialLayout& layout)
       b_(layout.batch()),
       t_(layout.steps),
       alpha_(static_cast<S>(model.alpha())) {
-  states_.resize(n_, static_cast<Eigen::Index>(b_) * t_);
-  work_.resize(n_, static_cast<Eigen::Index>(b_) * (t_ - 1));
-  out_.resize(2, static_cast<Eigen::Index>(b_) * t_);
-  dout_.resize(n_, static_cast<Eigen::Index>(b_) * t_);
-  dr_.resize(n_, b_);
+  states_.resize(b_, static_cast<Eigen::Index>(n_) * t_);
+  pre_.resize(b_, n_);
+  delta_.resize(b_, n_);
+  dr_.resize(b_, n_);
+  o_.resize(b_, 2);
+  g_.resize(b_, 2 * static_cast<Eigen::Index>(t_));
+  w_rec_t_.resize(n_, n_);
   for (auto& v : bias_) v.resize(n_);
+  r0_tmp_.resize(n_, b_);
 }
 
 template <class S>
-EpochStats BpttKernel<S>::run(const Params<S>& p, Rng& rng, Params<S>& grad) {
-  auto r0 = states_.leftCols(b_);
-  rng.fill_normal(r0, static_cast<S>(model_.init_state_sigma));
+EpochStats BpttKernel<S>::run(const Params<S>& p, const CounterNormals& noise, std::uint64_t epoch,
+                              Params<S>& grad) {
+  auto r0 = states_.leftCols(n_);
+  noise.fill<S>(r0.data(), b_, b_, n_, epoch, CounterNormals::kInitialState,
+                static_cast<S>(model_.init_state_sigma));
   r0 = r0.array().tanh();
-  rng.fill_normal(work_, static_cast<S>(model_.noise_sigma));
-  forward(p);
-  const EpochStats st = loss_and_output_grad();
+  const S sigma = static_cast<S>(model_.noise_sigma);
+  const EpochStats st = forward(p, grad, [&](int t, Mat<S>& pre) {
+    noise.fill<S>(pre.data(), b_, b_, n_, epoch, static_cast<std::uint32_t>(t), sigma);
+  });
   backward(p, grad);
+  return finish(p, grad, st);
+}
+
+template <class S>
+EpochStats BpttKernel<S>::run_with(const Params<S>& p, const Mat<S>& r0_pre, const Mat<S>& eps,
+                                   Params<S>& grad) {
+  states_.leftCols(n_) = r0_pre.transpose().array().tanh();
+  const EpochStats st = forward(p, grad, [&](int t, Mat<S>& pre) {
+    pre = eps.middleCols(static_cast<Eigen::Index>(t) * b_, b_).transpose();
+  });
+  backward(p, grad);
+  return finish(p, grad, st);
+}
+
+template <class S>
+double BpttKernel<S>::loss_with(const Params<S>& p, const Mat<S>& r0_pre, const Mat<S>& eps) {
+  Params<S> scratch = Params<S>::zeros(n_);
+  states_.leftCols(n_) = r0_pre.transpose().array().tanh();
+  return forward(p, scratch, [&](int t, Mat<S>& pre) {
+           pre = eps.middleCols(static_cast<Eigen::Index>(t) * b_, b_).transpose();
+         }).loss;
+}
+
+template <class S>
+EpochStats BpttKernel<S>::finish(const Params<S>&, Params<S>& grad, const EpochStats& st) {
   EpochStats out = st;
   out.grad_norm = static_cast<double>(grad.W_rec.norm());
   return out;
 }
 
 template <class S>
-EpochStats BpttKernel<S>::run_with(const Params<S>& p, const Mat<S>& r0_pre, const Mat<S>& eps,
-                                   Params<S>& grad) {
-  states_.leftCols(b_) = r0_pre.array().tanh();
-  work_ = eps;
-  forward(p);
-  EpochStats st = loss_and_output_grad();
-  backward(p, grad);
-  st.grad_norm = static_cast<double>(grad.W_rec.norm());
-  return st;
-}
-
-template <class S>
-double BpttKernel<S>::loss_with(const Params<S>& p, const Mat<S>& r0_pre, const Mat<S>& eps) {
-  states_.leftCols(b_) = r0_pre.array().tanh();
-  work_ = eps;
-  forward(p);
-  return loss_and_output_grad().loss;
-}
-
-template <class S>
-void BpttKernel<S>::forward(const Params<S>& p) {
+template <class Noise>
+EpochStats BpttKernel<S>::forward(const Params<S>& p, Params<S>& grad, Noise&& noise) {
   const int ch0 = TrialLayout::channel_of_cue(0), ch1 = TrialLayout::channel_of_cue(1);
   bias_[0] = p.b_in + p.b_rec;
   bias_[1] = bias_[0] + p.W_in.col(ch0);
   bias_[2] = bias_[0] + p.W_in.col(ch1);
+  w_rec_t_ = p.W_rec.transpose();
   const int reps = layout_.reps;
   const S a = alpha_, one_minus_a = S(1) - alpha_;
-  for (int t = 0; t + 1 < t_; ++t) {
-    auto r = states_.middleCols(static_cast<Eigen::Index>(t) * b_, b_);
-    auto z = work_.middleCols(static_cast<Eigen::Index>(t) * b_, b_);  // holds eps_t on entry
-    // z <- eps + bias(t, cue) + W_rec r  (one GEMM accumulating into z)
-    if (layout_.input_on(t)) {
-      z.leftCols(reps).colwise() += bias_[1];
-      z.rightCols(b_ - reps).colwise() += bias_[2];
-    } else {
-      z.colwise() += bias_[0];
-    }
-    z.noalias() += p.W_rec * r;
-    z = z.array().tanh();
-    states_.middleCols(static_cast<Eigen::Index>(t + 1) * b_, b_) = one_minus_a * r + a * z;
-  }
-  // Read-out for all steps at once: o = f(W_out R + b_out), 2×(B·T).
-  out_.noalias() = p.W_out * states_;
-  out_.colwise() += p.b_out;
-  if (model_.readout == Readout::sigmoid) out_ = (S(1) + (-out_.array()).exp()).inverse();
-}
+  grad.W_out.setZero();
+  grad.b_out.setZero();
 
-template <class S>
-EpochStats BpttKernel<S>::loss_and_output_grad() {
-  // Loss L = mean_{b,t,k} w_t (o - y)^2; out_ is overwritten by dL/dlogit.
-  const double scale = 1.0 / (static_cast<double>(b_) * t_ * 2.0);
-  const int reps = layout_.reps;
-  const bool sigmoid = model_.readout == Readout::sigmoid;
+  // Read-out logits of r_0.
+  {
+    const auto r0 = states_.leftCols(n_);
+    o_.setZero();
+    for (int j = 0; j < n_; ++j) {
+      o_.col(0) += p.W_out(0, j) * r0.col(j);
+      o_.col(1) += p.W_out(1, j) * r0.col(j);
+    }
+    o_.col(0).array() += p.b_out(0);
+    o_.col(1).array() += p.b_out(1);
+  }
+
   double loss = 0.0, acc = 0.0, rel = 0.0;
   long n_win = 0;
   for (int t = 0; t < t_; ++t) {
-    const bool on = layout_.target_on(t);
-    const bool in_win = t >= layout_.win_begin && t < layout_.win_end;
-    const double w = layout_.weight[static_cast<std::size_t>(t)];
-    const S gcoef = static_cast<S>(2.0 * w * scale);
-    double lt = 0.0;
-    for (int b = 0; b < b_; ++b) {
-      const Eigen::Index col = static_cast<Eigen::Index>(t) * b_ + b;
-      const int ch = TrialLayout::channel_of_cue(b < reps ? 0 : 1);
-      const S o0 = out_(0, col), o1 = out_(1, col);
-      const S y0 = (on && ch == 0) ? S(1) : S(0);
-      const S y1 = (on && ch == 1) ? S(1) : S(0);
-      const S d0 = o0 - y0, d1 = o1 - y1;
-      lt += static_cast<double>(d0 * d0 + d1 * d1);
-      if (in_win) {
-        // p = o / sum(o) with NaN -> 0 (torch.nan_to_num); argmax ties -> 0.
-        const S sum = o0 + o1;
-        S p0 = o0 / sum, p1 = o1 / sum;
-        if (std::isnan(p0)) p0 = S(0);
-        if (std::isnan(p1)) p1 = S(0);
-        const int target = on ? ch : 0;
-        const int pred = p1 > p0 ? 1 : 0;
-        acc += pred == target ? 1.0 : 0.0;
-        rel += static_cast<double>(target == 0 ? p0 : p1);
-        ++n_win;
+    loss_step(t, loss, acc, rel, n_win);
+    const auto r = states_.middleCols(static_cast<Eigen::Index>(t) * n_, n_);
+    const auto g0 = g_.col(2 * t), g1 = g_.col(2 * t + 1);
+    grad.b_out(0) += g0.sum();
+    grad.b_out(1) += g1.sum();
+    if (t + 1 == t_) {
+      for (int j = 0; j < n_; ++j) {
+        grad.W_out(0, j) += g0.dot(r.col(j));
+        grad.W_out(1, j) += g1.dot(r.col(j));
       }
-      const S s0 = sigmoid ? o0 * (S(1) - o0) : S(1);
-      const S s1 = sigmoid ? o1 * (S(1) - o1) : S(1);
-      out_(0, col) = gcoef * d0 * s0;
-      out_(1, col) = gcoef * d1 * s1;
+      break;
     }
-    loss += w * lt;
+    // pre <- eps_t + bias(t, cue) + r_t W_rec^T, then tanh, in one B×N block.
+    noise(t, pre_);
+    const bool cue = layout_.input_on(t);
+    for (int j = 0; j < n_; ++j) {
+      auto c = pre_.col(j).array();
+      if (cue) {
+        c.head(reps) += bias_[1](j);
+        c.tail(b_ - reps) += bias_[2](j);
+      } else {
+        c += bias_[0](j);
+      }
+    }
+    pre_.noalias() += r * w_rec_t_;
+    pre_ = pre_.array().tanh();
+    // One column loop: r_{t+1} = (1-a) r_t + a z_t, the read-out of r_{t+1}
+    // and dL/dW_out of r_t.
+    auto rn = states_.middleCols(static_cast<Eigen::Index>(t + 1) * n_, n_);
+    o_.setZero();
+    for (int j = 0; j < n_; ++j) {
+      rn.col(j) = one_minus_a * r.col(j) + a * pre_.col(j);
+      o_.col(0) += p.W_out(0, j) * rn.col(j);
+      o_.col(1) += p.W_out(1, j) * rn.col(j);
+      grad.W_out(0, j) += g0.dot(r.col(j));
+      grad.W_out(1, j) += g1.dot(r.col(j));
+    }
+    o_.col(0).array() += p.b_out(0);
+    o_.col(1).array() += p.b_out(1);
   }
+  const double scale = 1.0 / (static_cast<double>(b_) * t_ * 2.0);
   EpochStats st;
   st.loss = loss * scale;
   st.accuracy = n_win ? acc / static_cast<double>(n_win) : 0.0;
@@ -136,32 +147,80 @@ EpochStats BpttKernel<S>::loss_and_output_grad() {
 }
 
 template <class S>
-void BpttKernel<S>::backward(const Params<S>& p, Params<S>& grad) {
-  const Eigen::Index bt = static_cast<Eigen::Index>(b_) * t_;
-  grad.W_out.noalias() = out_ * states_.transpose();
-  grad.b_out = out_.rowwise().sum();
-  dout_.noalias() = p.W_out.transpose() * out_;
-  const S a = alpha_, one_minus_a = S(1) - alpha_;
-  dr_ = dout_.rightCols(b_);  // dL/dr_{T-1}
-  for (int t = t_ - 2; t >= 0; --t) {
-    auto zd = work_.middleCols(static_cast<Eigen::Index>(t) * b_, b_);
-    // delta_t = dL/d(pre-activation) = alpha (1 - z^2) * dL/dr_{t+1}
-    zd = a * (S(1) - zd.array().square()) * dr_.array();
-    dr_ = one_minus_a * dr_ + dout_.middleCols(static_cast<Eigen::Index>(t) * b_, b_);
-    dr_.noalias() += p.W_rec.transpose() * zd;
+void BpttKernel<S>::loss_step(int t, double& loss, double& acc, double& rel, long& n_win) {
+  // Loss L = mean_{b,t,k} w_t (o - y)^2; g_ gets dL/dlogit of step t.
+  const double scale = 1.0 / (static_cast<double>(b_) * t_ * 2.0);
+  const int reps = layout_.reps;
+  const bool sigmoid = model_.readout == Readout::sigmoid;
+  if (sigmoid) o_ = (S(1) + (-o_.array()).exp()).inverse();
+  const bool on = layout_.target_on(t);
+  const bool in_win = t >= layout_.win_begin && t < layout_.win_end;
+  const double w = layout_.weight[static_cast<std::size_t>(t)];
+  const S gcoef = static_cast<S>(2.0 * w * scale);
+  S* g0 = g_.col(2 * t).data();
+  S* g1 = g_.col(2 * t + 1).data();
+  double lt = 0.0;
+  for (int b = 0; b < b_; ++b) {
+    const int ch = TrialLayout::channel_of_cue(b < reps ? 0 : 1);
+    const S o0 = o_(b, 0), o1 = o_(b, 1);
+    const S y0 = (on && ch == 0) ? S(1) : S(0);
+    const S y1 = (on && ch == 1) ? S(1) : S(0);
+    const S d0 = o0 - y0, d1 = o1 - y1;
+    lt += static_cast<double>(d0 * d0 + d1 * d1);
+    if (in_win) {
+      // p = o / sum(o) with NaN -> 0 (torch.nan_to_num); argmax ties -> 0.
+      const S sum = o0 + o1;
+      S p0 = o0 / sum, p1 = o1 / sum;
+      if (std::isnan(p0)) p0 = S(0);
+      if (std::isnan(p1)) p1 = S(0);
+      const int target = on ? ch : 0;
+      const int pred = p1 > p0 ? 1 : 0;
+      acc += pred == target ? 1.0 : 0.0;
+      rel += static_cast<double>(target == 0 ? p0 : p1);
+      ++n_win;
+    }
+    const S s0 = sigmoid ? o0 * (S(1) - o0) : S(1);
+    const S s1 = sigmoid ? o1 * (S(1) - o1) : S(1);
+    g0[b] = gcoef * d0 * s0;
+    g1[b] = gcoef * d1 * s1;
   }
-  // work_ now holds delta_t for t = 0..T-2.
-  grad.W_rec.noalias() = work_ * states_.leftCols(bt - b_).transpose();
-  grad.b_rec = work_.rowwise().sum();
-  grad.b_in = grad.b_rec;
-  grad.W_in.setZero();
+  loss += w * lt;
+}
+
+template <class S>
+void BpttKernel<S>::backward(const Params<S>& p, Params<S>& grad) {
+  const S a = alpha_, one_minus_a = S(1) - alpha_, inv_a = S(1) / alpha_;
   const int reps = layout_.reps;
   const int ch0 = TrialLayout::channel_of_cue(0), ch1 = TrialLayout::channel_of_cue(1);
-  for (int t = 0; t < std::min(layout_.n_cue, t_ - 1); ++t) {
-    auto d = work_.middleCols(static_cast<Eigen::Index>(t) * b_, b_);
-    grad.W_in.col(ch0) += d.leftCols(reps).rowwise().sum();
-    grad.W_in.col(ch1) += d.rightCols(b_ - reps).rowwise().sum();
+  grad.W_rec.setZero();
+  grad.b_rec.setZero();
+  grad.W_in.setZero();
+  {  // dL/dr_{T-1} = dL/dlogit_{T-1} W_out
+    const auto g0 = g_.col(2 * (t_ - 1)), g1 = g_.col(2 * (t_ - 1) + 1);
+    for (int j = 0; j < n_; ++j) dr_.col(j) = g0 * p.W_out(0, j) + g1 * p.W_out(1, j);
   }
+  for (int t = t_ - 2; t >= 0; --t) {
+    const auto r = states_.middleCols(static_cast<Eigen::Index>(t) * n_, n_);
+    const auto rn = states_.middleCols(static_cast<Eigen::Index>(t + 1) * n_, n_);
+    const auto g0 = g_.col(2 * t), g1 = g_.col(2 * t + 1);
+    const bool cue = t < layout_.n_cue;
+    for (int j = 0; j < n_; ++j) {
+      // z_t from the stored states; delta_t = alpha (1 - z^2) dL/dr_{t+1}.
+      const auto z = (rn.col(j).array() - one_minus_a * r.col(j).array()) * inv_a;
+      auto d = delta_.col(j).array();
+      d = a * (S(1) - z.square()) * dr_.col(j).array();
+      grad.b_rec(j) += d.sum();
+      if (cue) {
+        grad.W_in(j, ch0) += d.head(reps).sum();
+        grad.W_in(j, ch1) += d.tail(b_ - reps).sum();
+      }
+      // dL/dr_t = (1-a) dL/dr_{t+1} + dL/dlogit_t W_out (+ delta_t W_rec below)
+      dr_.col(j) = one_minus_a * dr_.col(j) + g0 * p.W_out(0, j) + g1 * p.W_out(1, j);
+    }
+    dr_.noalias() += delta_ * p.W_rec;
+    grad.W_rec.noalias() += delta_.transpose() * r;
+  }
+  grad.b_in = grad.b_rec;
 }
 
 template class BpttKernel<float>;

@@ -3,12 +3,28 @@
 // forward pass, loss, metrics and hand-written BPTT, in scalar type S
 // (float for campaigns, double for gradient checks).
 //
-// Memory layout: a batch of states is N×B (one trial per column); the states
-// of all steps are stored side by side, N×(B·T), step t in columns
-// [t·B, (t+1)·B). All buffers are allocated once in the constructor: the
-// epoch loop does not allocate.
+// Memory layout (trial-major): a batch of states is B×N, one trial per row,
+// so that column j (unit j of every trial) is contiguous. The GEMMs are then
+// B×N·N×N products (M = B = 128, a multiple of the SIMD width, instead of
+// M = N = 100), the noise of a (step, unit block) is generated across trials
+// with full vectors, and the per-unit biases broadcast along columns. The
+// states of all steps are stored side by side, B×(N·T), step t in columns
+// [t·N, (t+1)·N).
+//
+// One pass per step and direction (issue 15): the forward step writes the
+// step's noise into the pre-activation buffer, adds the bias, accumulates
+// the GEMM into it, and one fused column loop applies tanh and the leak,
+// stores r_{t+1}, accumulates the read-out of r_{t+1} and dL/dW_out of r_t.
+// The loss and dL/dlogit of a step are computed as soon as its read-out is
+// complete. The backward step recomputes z_t from the stored states
+// (z_t = (r_{t+1} - (1-alpha) r_t) / alpha), forms delta_t, the bias
+// gradients and the next dL/dr in one column loop, then two GEMMs:
+// dL/dr_t += delta_t W_rec and dL/dW_rec += delta_t^T r_t. Nothing is
+// allocated after the constructor.
+#include <cstdint>
+
 #include "core/params.hpp"
-#include "core/rng.hpp"
+#include "core/philox.hpp"
 #include "core/spec.hpp"
 #include "task/trial.hpp"
 
@@ -33,39 +49,48 @@ class BpttKernel {
  public:
   BpttKernel(const ModelConfig& model, const TrialLayout& layout);
 
-  /// Draws r_0 (N×B) then eps (N×B for each of the T-1 updates) from rng, in
-  /// that order, and runs forward + backward. grad gets dL/dparams.
-  EpochStats run(const Params<S>& p, Rng& rng, Params<S>& grad);
+  /// Epoch `epoch` (0-based) with the noise of stream `noise`: r_0 = tanh(
+  /// init_state_sigma g), g at (epoch, CounterNormals::kInitialState, trial,
+  /// unit); eps_t = noise_sigma * normal(epoch, t, trial, unit) for the
+  /// updates t = 0..T-2. Runs forward + backward; grad gets dL/dparams.
+  EpochStats run(const Params<S>& p, const CounterNormals& noise, std::uint64_t epoch, Params<S>& grad);
 
   /// Same with given noise: r0_pre is the N×B matrix g with r_0 = tanh(g)
-  /// (already scaled by init_state_sigma), eps is N×(B·(T-1)). For tests.
+  /// (already scaled by init_state_sigma), eps is N×(B·(T-1)), the update
+  /// t -> t+1 in columns [t·B, (t+1)·B) (unit-major, as the free run). For tests.
   EpochStats run_with(const Params<S>& p, const Mat<S>& r0_pre, const Mat<S>& eps, Params<S>& grad);
 
   /// Forward only with given noise; returns the loss. For gradient checks.
   double loss_with(const Params<S>& p, const Mat<S>& r0_pre, const Mat<S>& eps);
-
-  /// Outputs o_t of the last forward pass, 2×(B·T), step-major like the states.
-  const Mat<S>& outputs() const { return out_; }
 
   int batch() const { return b_; }
   int steps() const { return t_; }
   int units() const { return n_; }
 
  private:
-  void forward(const Params<S>& p);
-  EpochStats loss_and_output_grad();
+  /// Forward pass over all steps, loss and dL/dlogit per step, dL/dW_out,
+  /// dL/db_out. noise(t, pre) writes eps_t into the B×N block pre.
+  template <class Noise>
+  EpochStats forward(const Params<S>& p, Params<S>& grad, Noise&& noise);
+  /// Loss terms and dL/dlogit of step t from the read-out logits in o_;
+  /// writes g_ columns 2t, 2t+1 and accumulates into the sums.
+  void loss_step(int t, double& loss, double& acc, double& rel, long& n_win);
   void backward(const Params<S>& p, Params<S>& grad);
+  EpochStats finish(const Params<S>& p, Params<S>& grad, const EpochStats& st);
 
   ModelConfig model_;
   TrialLayout layout_;
   int n_, b_, t_;
   S alpha_;
-  Mat<S> states_;  ///< N×(B·T): r_0 .. r_{T-1}
-  Mat<S> work_;    ///< N×(B·(T-1)): eps -> pre-activation -> z_t -> delta_t
-  Mat<S> out_;     ///< 2×(B·T): o_t, then dL/dlogit
-  Mat<S> dout_;    ///< N×(B·T): W_out^T dL/dlogit
-  Mat<S> dr_;      ///< N×B running dL/dr_t
+  Mat<S> states_;  ///< B×(N·T): r_0 .. r_{T-1}, step t in columns [tN, (t+1)N)
+  Mat<S> pre_;     ///< B×N: eps_t + bias + r_t W_rec^T, then tanh
+  Mat<S> delta_;   ///< B×N: delta_t = dL/d(pre-activation of update t)
+  Mat<S> dr_;      ///< B×N: running dL/dr_t
+  Mat<S> o_;       ///< B×2: read-out logits of the current step
+  Mat<S> g_;       ///< B×(2T): dL/dlogit of every step (columns 2t, 2t+1)
+  Mat<S> w_rec_t_; ///< N×N: W_rec^T of the current epoch (B×N · N×N forward GEMM)
   Vec<S> bias_[3]; ///< b_in + b_rec (+ W_in column of cue 0 / cue 1)
+  Mat<S> r0_tmp_;  ///< N×B: run_with's r_0 (tests only)
 };
 
 extern template class BpttKernel<float>;

@@ -12,11 +12,12 @@ Trainer::Trainer(const TaskSpec& spec)
     : spec_(spec),
       layout_(make_layout(spec.task, spec.model.dt)),
       epochs_(spec.train.resolved_epochs()),
+      noise_(spec.train.seed, stream::train),
       kernel_(std::make_unique<BpttKernel<float>>(spec.model, layout_)),
       grad_(Params<float>::zeros(spec.model.n)) {}
 
 TrainState Trainer::start() const {
-  TrainState s(spec_.train.seed);
+  TrainState s;
   s.initial = init_params<float>(spec_.model.n, spec_.train.seed);
   s.params = s.initial;
   s.curves.reserve(static_cast<std::size_t>(epochs_));
@@ -25,11 +26,11 @@ TrainState Trainer::start() const {
 
 std::string encode_state(const TrainState& s) {
   ByteWriter w;
+  w.put(kTrainStateFormat);
   put(w, s.initial);
   put(w, s.params);
   w.put(s.opt.initialised);
   if (s.opt.initialised) put(w, s.opt.buf);
-  w.put_string(s.rng.save());
   w.put(s.epoch);
   put(w, s.curves);
   w.put(s.status);
@@ -40,12 +41,14 @@ std::string encode_state(const TrainState& s) {
 
 TrainState decode_state(std::string_view bytes, const std::string& what) {
   ByteReader r(bytes, what);
-  TrainState s(0);
+  if (r.remaining() < sizeof(kTrainStateFormat) || r.get<std::uint64_t>() != kTrainStateFormat)
+    throw IoError(what + ": checkpoint of another format (not a counter-based-noise training state, e.g. "
+                         "from a memphase before issue 15)");
+  TrainState s;
   get(r, s.initial);
   get(r, s.params);
   s.opt.initialised = r.get<bool>();
   if (s.opt.initialised) get(r, s.opt.buf);
-  s.rng.restore(r.get_string());
   s.epoch = r.get<std::int64_t>();
   get(r, s.curves);
   s.status = r.get<Status>();
@@ -63,7 +66,7 @@ bool Trainer::advance(TrainState& s, std::int64_t max_epochs) {
   const std::int64_t stop = max_epochs > 0 ? std::min(epochs_, s.epoch + max_epochs) : epochs_;
   const TrainConfig& tc = spec_.train;
   while (s.epoch < stop) {
-    const EpochStats st = kernel_->run(s.params, s.rng, grad_);
+    const EpochStats st = kernel_->run(s.params, noise_, static_cast<std::uint64_t>(s.epoch), grad_);
     s.curves.loss.push_back(static_cast<float>(st.loss));
     s.curves.accuracy.push_back(static_cast<float>(st.accuracy));
     s.curves.reliability.push_back(static_cast<float>(st.reliability));

@@ -2,6 +2,9 @@
 // Training of ONE network: a serial, deterministic function of the TaskSpec.
 // The whole mutable state lives in TrainState, which can be checkpointed and
 // restored at any epoch boundary; a restored state continues bit-identically.
+// The training noise (r_0 and eps) is counter-based (core/philox.hpp): the
+// noise of epoch e is a function of (seed, e), so there is no generator
+// state to save.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -9,6 +12,7 @@
 
 #include "core/params.hpp"
 #include "core/result.hpp"
+#include "core/philox.hpp"
 #include "core/rng.hpp"
 #include "core/spec.hpp"
 #include "task/trial.hpp"
@@ -22,20 +26,24 @@ struct TrainState {
   Params<float> initial;   ///< weights at epoch 0 (kept for the output file)
   Params<float> params;    ///< current weights
   SgdState<float> opt;     ///< momentum buffers
-  Rng rng;                 ///< stream "train" of the seed: r_0 and eps
-  std::int64_t epoch = 0;  ///< epochs completed
+  std::int64_t epoch = 0;  ///< epochs completed (= the noise counter of the next epoch)
   Curves curves;           ///< one entry per completed epoch
   Status status = Status::done;
   bool finished = false;   ///< all epochs ran, or diverged/aborted
   double train_seconds = 0.0;
-
-  explicit TrainState(std::uint64_t seed) : rng(seed, stream::train) {}
 };
 
-/// Binary encoding of a TrainState (for checkpoints); decode throws IoError
-/// naming `what` on a truncated or malformed buffer.
+/// Binary encoding of a TrainState (for checkpoints), tagged with
+/// kTrainStateFormat; decode throws IoError naming `what` on a truncated or
+/// malformed buffer, and on a checkpoint of another format (one written by
+/// a memphase before issue 15, which carried a std::mt19937_64 state): the
+/// engine then restarts that task from scratch (a bad_checkpoint event).
 std::string encode_state(const TrainState& s);
 TrainState decode_state(std::string_view bytes, const std::string& what);
+
+/// First 8 bytes of an encoded TrainState: "MPTS" + format 2 (counter-based
+/// noise, no RNG state). Format 1 had no tag: it began with W_in's row count.
+inline constexpr std::uint64_t kTrainStateFormat = 0x00000002'5354504DULL;
 
 class Trainer {
  public:
@@ -57,6 +65,7 @@ class Trainer {
   TaskSpec spec_;
   TrialLayout layout_;
   std::int64_t epochs_;
+  CounterNormals noise_;  ///< stream "train" of the seed: r_0 and eps
   std::unique_ptr<BpttKernel<float>> kernel_;
   Params<float> grad_;
 };

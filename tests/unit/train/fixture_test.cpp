@@ -6,6 +6,14 @@
 // `memphase train`). Fused kernels reorder float sums, hence tolerances:
 // loss and grad norm 1e-6 relative, final weights 1e-5 in
 // max|new - old| / max|old| per tensor. The initial weights must match exactly.
+//
+// The release's own float rounding is not always below those tolerances:
+// against the same 30 epochs in double precision (the double kernel of the
+// gradient check), its grad norm is off by 5.3e-6 relative (small norms
+// after cancellation) and its b_out by 1.4e-5 (a sequential float sum of
+// B·T = 7168 terms). So each quantity must agree with the release to the
+// tolerance above OR to twice the release's own deviation from the double
+// reference, whichever is larger; the test prints all three numbers.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "model/rate_rnn.hpp"
 #include "train/trainer.hpp"
 
 #ifndef MEMPHASE_TEST_DATA_DIR
@@ -82,10 +91,35 @@ TaskSpec fixture_spec() {
   return s;
 }
 
+/// The same 30 epochs in double precision (initial weights of the seed, no
+/// noise): the reference for the release's own float rounding.
+struct DoubleRun {
+  std::vector<double> loss, grad_norm;
+  Params<double> final_params;
+};
+DoubleRun double_reference(const TaskSpec& spec) {
+  const TrialLayout layout = make_layout(spec.task, spec.model.dt);
+  BpttKernel<double> kernel(spec.model, layout);
+  DoubleRun out;
+  Params<double> p = init_params<double>(spec.model.n, spec.train.seed);
+  Params<double> grad = Params<double>::zeros(spec.model.n);
+  SgdState<double> opt;
+  const CounterNormals noise(spec.train.seed, stream::train);
+  for (std::int64_t e = 0; e < spec.train.epochs; ++e) {
+    const EpochStats st = kernel.run(p, noise, static_cast<std::uint64_t>(e), grad);
+    out.loss.push_back(st.loss);
+    out.grad_norm.push_back(st.grad_norm);
+    sgd_step(p, grad, opt, spec.train.lr, spec.train.momentum, spec.train.weight_decay);
+  }
+  out.final_params = p;
+  return out;
+}
+
 TEST(Fixture, NoiseFreeTrainingMatchesRelease04764a7) {
   const auto fx = read_fixture(std::string(MEMPHASE_TEST_DATA_DIR) + "/noise0-fixture.txt");
   ASSERT_EQ(fx.count("loss"), 1u);
-  Trainer trainer(fixture_spec());
+  const TaskSpec spec = fixture_spec();
+  Trainer trainer(spec);
   TrainState s = trainer.start();
   // Weight initialisation (stream "init") is unchanged: exact.
   for (const auto& [name, t] : tensors(s.initial, "initial.")) {
@@ -95,31 +129,45 @@ TEST(Fixture, NoiseFreeTrainingMatchesRelease04764a7) {
   trainer.advance(s);
   ASSERT_EQ(s.epoch, 30);
   ASSERT_EQ(s.status, Status::done);
+  const DoubleRun ref = double_reference(spec);
 
-  auto curve_check = [&](const char* name, const std::vector<float>& got) {
-    const auto& ref = fx.at(name).v;
-    ASSERT_EQ(got.size(), ref.size()) << name;
-    double worst = 0;
-    for (std::size_t e = 0; e < ref.size(); ++e) {
-      const double rel = std::abs(static_cast<double>(got[e]) - ref[e]) / std::abs(ref[e]);
-      worst = std::max(worst, rel);
-      EXPECT_LE(rel, 1e-6) << name << " at epoch " << e << ": " << got[e] << " vs " << ref[e];
+  // new: max_e |new - old| / |old|; release: max_e |old - double| / |double|.
+  auto curve_check = [&](const char* name, const std::vector<float>& got, const std::vector<double>& exact) {
+    const auto& old = fx.at(name).v;
+    ASSERT_EQ(got.size(), old.size()) << name;
+    double dev = 0, release_err = 0, new_err = 0;
+    for (std::size_t e = 0; e < old.size(); ++e) {
+      dev = std::max(dev, std::abs(static_cast<double>(got[e]) - old[e]) / std::abs(old[e]));
+      release_err = std::max(release_err, std::abs(old[e] - exact[e]) / std::abs(exact[e]));
+      new_err = std::max(new_err, std::abs(static_cast<double>(got[e]) - exact[e]) / std::abs(exact[e]));
     }
-    std::cout << "[ fixture  ] " << name << ": max relative deviation " << worst << "\n";
+    std::cout << "[ fixture  ] " << name << ": new vs release " << dev << " (tolerance 1e-6); vs double: release "
+              << release_err << ", new " << new_err << "\n";
+    EXPECT_LE(dev, std::max(1e-6, 2 * release_err)) << name;
   };
-  curve_check("loss", s.curves.loss);
-  curve_check("grad_norm", s.curves.grad_norm);
+  curve_check("loss", s.curves.loss, ref.loss);
+  curve_check("grad_norm", s.curves.grad_norm, ref.grad_norm);
 
+  const auto exact_d = [&] {
+    std::map<std::string, Tensor> m;
+    ref.final_params.for_each([&](const char* name, const auto& x) { m[std::string("final.") + name] = to_tensor(x); });
+    return m;
+  }();
   for (const auto& [name, t] : tensors(s.params, "final.")) {
-    const auto& ref = fx.at(name);
-    ASSERT_EQ(t.v.size(), ref.v.size()) << name;
-    double diff = 0, scale = 0;
-    for (std::size_t i = 0; i < ref.v.size(); ++i) {
-      diff = std::max(diff, std::abs(t.v[i] - ref.v[i]));
-      scale = std::max(scale, std::abs(ref.v[i]));
+    const auto& old = fx.at(name);
+    const auto& dbl = exact_d.at(name);
+    ASSERT_EQ(t.v.size(), old.v.size()) << name;
+    double diff = 0, scale = 0, release_err = 0, new_err = 0;
+    for (std::size_t i = 0; i < old.v.size(); ++i) {
+      diff = std::max(diff, std::abs(t.v[i] - old.v[i]));
+      scale = std::max(scale, std::abs(old.v[i]));
+      release_err = std::max(release_err, std::abs(old.v[i] - dbl.v[i]));
+      new_err = std::max(new_err, std::abs(t.v[i] - dbl.v[i]));
     }
-    EXPECT_LE(diff / scale, 1e-5) << name;
-    std::cout << "[ fixture  ] " << name << ": max|diff|/max|ref| " << diff / scale << "\n";
+    std::cout << "[ fixture  ] " << name << ": new vs release " << diff / scale
+              << " (max-abs diff / max-abs, tolerance 1e-5); vs double: release " << release_err / scale << ", new "
+              << new_err / scale << "\n";
+    EXPECT_LE(diff / scale, std::max(1e-5, 2 * release_err / scale)) << name;
   }
 }
 
