@@ -15,7 +15,8 @@ namespace memphase::app {
 namespace {
 
 struct AnalyzeFlags {
-  std::string dir;
+  std::vector<std::string> dirs;
+  std::string out;
   std::size_t resamples = 1000;
   std::uint64_t boot_seed = 0;
   double level = 0.95;
@@ -70,7 +71,12 @@ int run_analyze(const AnalyzeFlags& f) {
   ao.toy_refine = !f.no_toy_refine;
   ao.binomial = !f.no_binomial;
 
-  const AnalysisInput in = load_analysis_input(f.dir, lo);
+  if (f.dirs.size() > 1 && f.out.empty())
+    throw ConfigError(fmt::format("analyze: {} directories (seed blocks) need --out DIR for the merged analysis",
+                                  f.dirs.size()));
+  std::vector<AnalysisInput> parts;
+  for (const std::string& d : f.dirs) parts.push_back(load_analysis_input(d, lo));
+  const AnalysisInput in = merge_analysis_inputs(std::move(parts), f.out.empty() ? f.dirs.front() : f.out);
   const AnalysisReport r = analyze(in, ao);
   const std::string out = write_analysis(in, r);
   if (!f.quiet) {
@@ -87,7 +93,10 @@ void add_analyze_command(CLI::App& app, int& exit_code) {
   auto f = std::make_shared<AnalyzeFlags>();
   CLI::App* c = app.add_subcommand(
       "analyze", "Phase diagram, boundary fits and scaling exponents with bootstrap errors (no MPI)");
-  c->add_option("dir", f->dir, "run directory (memphase run --out DIR)")->required();
+  c->add_option("dirs", f->dirs,
+                "run directory (memphase run --out DIR); several: seed blocks of one design, merged (needs --out)")
+      ->required();
+  c->add_option("--out,-o", f->out, "write DIR/analysis here (default: the run directory; required for several)");
   c->add_option("--resamples,-B", f->resamples, "bootstrap resamples (SPEC: >= 1000)")->capture_default_str();
   c->add_option("--boot-seed", f->boot_seed, "seed of the bootstrap's resampling RNG")->capture_default_str();
   c->add_option("--level", f->level, "coverage of the percentile intervals")->capture_default_str();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -259,6 +260,109 @@ AnalysisInput load_analysis_input(const std::string& dir, const LoadOptions& opt
   }
   load_from_journals(in, p, *rc, *idx, opt);
   return in;
+}
+
+namespace {
+
+/// A campaign's canonical text without the lines that may differ between
+/// the seed blocks of one design: its name and its seed list.
+std::string design_text(const Campaign& c) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < c.canonical.size()) {
+    std::size_t end = c.canonical.find('\n', pos);
+    if (end == std::string::npos) end = c.canonical.size();
+    const std::string_view line(c.canonical.data() + pos, end - pos);
+    if (!line.starts_with("name:") && !line.starts_with("seeds[")) {
+      out.append(line);
+      out += '\n';
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+AnalysisInput merge_analysis_inputs(std::vector<AnalysisInput> parts, const std::string& out_dir) {
+  if (parts.empty()) throw CampaignError("no campaign directory to merge");
+  if (parts.size() == 1) {
+    parts.front().dir = out_dir;
+    return std::move(parts.front());
+  }
+  const AnalysisInput& first = parts.front();
+  const std::string design = design_text(first.campaign);
+  std::map<std::uint64_t, std::string> seed_owner;
+  std::set<std::string> versions;
+  std::vector<std::string> sources;
+  for (const AnalysisInput& p : parts) {
+    if (p.campaign.family != first.campaign.family || design_text(p.campaign) != design)
+      throw CampaignError(fmt::format(
+          "{} and {} are not seed blocks of one design: their campaigns differ in more than the name "
+          "and the seeds (family, grid, model, task, train or output)",
+          first.dir, p.dir));
+    for (const std::uint64_t s : p.campaign.seeds) {
+      const auto [it, fresh] = seed_owner.emplace(s, p.dir);
+      if (!fresh)
+        throw CampaignError(fmt::format("seed {} is in both {} and {}: seed blocks must be disjoint", s,
+                                        it->second, p.dir));
+    }
+    if (p.reclassified != first.reclassified || p.lyapunov != first.lyapunov)
+      throw CampaignError("merged directories must all be read with the same --reclassify / --lyapunov");
+    versions.insert(p.code_version);
+    sources.push_back(fmt::format("{} ({})", p.dir, p.source));
+  }
+  // The merged campaign: the first block's canonical text with the union of
+  // the seeds, expanded again (so tasks, axis indices and keys are those of a
+  // single campaign with every seed).
+  std::string canonical;
+  {
+    std::size_t pos = 0;
+    bool seeds_written = false;
+    const std::string& c = first.campaign.canonical;
+    while (pos < c.size()) {
+      std::size_t end = c.find('\n', pos);
+      if (end == std::string::npos) end = c.size();
+      const std::string_view line(c.data() + pos, end - pos);
+      if (line.starts_with("seeds[")) {
+        if (!seeds_written) {
+          std::size_t k = 0;
+          for (const auto& [seed, owner] : seed_owner) canonical += fmt::format("seeds[{}]: {}\n", k++, seed);
+          seeds_written = true;
+        }
+      } else {
+        canonical.append(line);
+        canonical += '\n';
+      }
+      pos = end + 1;
+    }
+  }
+  AnalysisInput m;
+  m.dir = out_dir;
+  m.source = fmt::format("{}", fmt::join(sources, " + "));
+  m.code_version = first.code_version;
+  m.campaign = parse_campaign(canonical, fmt::format("merge of {}", fmt::join(sources, ", ")));
+  m.reclassified = first.reclassified;
+  m.lyapunov = first.lyapunov;
+  std::unordered_map<std::uint64_t, const NetOutcome*> by_key;
+  for (const AnalysisInput& p : parts) {
+    for (std::size_t i = 0; i < p.campaign.tasks.size(); ++i) by_key.emplace(p.campaign.tasks[i].key, &p.nets[i]);
+    m.reclass_changed += p.reclass_changed;
+    for (const std::string& n : p.notes) m.notes.push_back(p.dir + ": " + n);
+  }
+  m.nets.reserve(m.campaign.tasks.size());
+  for (const CampaignTask& t : m.campaign.tasks) {
+    const auto it = by_key.find(t.key);
+    if (it == by_key.end())
+      throw CampaignError(fmt::format("merge: task {:016x} of the merged design is in none of the blocks", t.key));
+    m.nets.push_back(*it->second);
+  }
+  m.notes.push_back(fmt::format("merged {} seed blocks ({} seeds): {}", parts.size(), seed_owner.size(),
+                                fmt::join(sources, ", ")));
+  if (versions.size() > 1)
+    m.notes.push_back(fmt::format("the blocks were run by {} different code versions: {}", versions.size(),
+                                  fmt::join(versions, ", ")));
+  return m;
 }
 
 // ------------------------------------------------------------ analysis ----

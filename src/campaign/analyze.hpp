@@ -66,6 +66,14 @@ struct AnalysisInput {
 /// unreadable files, ConfigError if --reclassify cannot be honoured.
 AnalysisInput load_analysis_input(const std::string& dir, const LoadOptions& opt);
 
+/// Seed blocks of one design, run as separate campaigns (same family, grid
+/// and sections; only the name and disjoint seed lists differ: e.g. a
+/// reproduction split so that a lost run directory loses one block), merged
+/// into one input as if one campaign had run every seed. `out_dir` is where
+/// the analysis is written. Throws CampaignError naming the directories when
+/// they are not blocks of one design or share a seed.
+AnalysisInput merge_analysis_inputs(std::vector<AnalysisInput> parts, const std::string& out_dir);
+
 struct AnalyzeOptions {
   BootstrapOptions boot{};
   unsigned threads = 1;     ///< bootstrap and toy-refinement threads (0 = hardware concurrency)
