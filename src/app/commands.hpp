@@ -3,6 +3,7 @@
 // only main() decides how the process exits.
 #include <map>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -20,10 +21,21 @@ struct BenchOptions {
   double delay = 200.0;
   double min_time = 1.0;  ///< seconds per benchmark
 };
+/// One cell of `memphase bench`'s grid: an epoch of N units, T steps,
+/// B = 128, against the sgemm rate at N×N×128.
+struct BenchCell {
+  int n = 0, steps = 0;
+  double epoch_ms = 0, sgemm_gflops = 0, roofline_fraction = 0;
+};
 struct BenchResult {
   int n = 0, batch = 0, steps = 0;
   double epoch_ms = 0, noise_ms = 0, sgemm_gflops = 0, epoch_flops = 0, epoch_gflops = 0,
          roofline_fraction = 0, roofline_epoch_ms = 0;
+  /// N in {50, 100, 200} × T in {16, 56, 96} (delays 0, 200, 400 ms).
+  std::vector<BenchCell> grid;
+  /// Two networks on one core: ms per network-epoch with their steps
+  /// interleaved, and one after the other (same kernels, same work).
+  double pair_interleaved_ms = 0, pair_sequential_ms = 0;
   /// Other families: ms per epoch (ghost) / update (WCRNN), and that time
   /// over the cost model's (campaign/cost.cpp) at effective_gflops().
   std::map<std::string, double> unit_ms, cost_ratio;

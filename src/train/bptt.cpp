@@ -1,5 +1,6 @@
 #include "train/bptt.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace memphase {
@@ -25,125 +26,159 @@ BpttKernel<S>::BpttKernel(const ModelConfig& model, const TrialLayout& layout)
   g_.resize(b_, 2 * static_cast<Eigen::Index>(t_));
   w_rec_t_.resize(n_, n_);
   for (auto& v : bias_) v.resize(n_);
-  r0_tmp_.resize(n_, b_);
+}
+
+template <class S>
+void BpttKernel<S>::begin(const CounterNormals& noise, std::uint64_t epoch) {
+  noise_ = &noise;
+  epoch_ = epoch;
+  auto r0 = states_.leftCols(n_);
+  noise.fill<S>(r0.data(), b_, b_, n_, epoch, CounterNormals::kInitialState,
+                static_cast<S>(model_.init_state_sigma));
+  r0 = r0.array().tanh();
 }
 
 template <class S>
 EpochStats BpttKernel<S>::run(const Params<S>& p, const CounterNormals& noise, std::uint64_t epoch,
                               Params<S>& grad) {
-  auto r0 = states_.leftCols(n_);
-  noise.fill<S>(r0.data(), b_, b_, n_, epoch, CounterNormals::kInitialState,
-                static_cast<S>(model_.init_state_sigma));
-  r0 = r0.array().tanh();
-  const S sigma = static_cast<S>(model_.noise_sigma);
-  const EpochStats st = forward(p, grad, [&](int t, Mat<S>& pre) {
-    noise.fill<S>(pre.data(), b_, b_, n_, epoch, static_cast<std::uint32_t>(t), sigma);
-  });
-  backward(p, grad);
-  return finish(p, grad, st);
+  begin(noise, epoch);
+  begin_forward(p, grad);
+  for (int t = 0; t < t_; ++t) forward_step(t, p, grad);
+  begin_backward(p, grad);
+  for (int t = t_ - 2; t >= 0; --t) backward_step(t, p, grad);
+  return end(grad);
+}
+
+template <class S>
+EpochStats run_interleaved(BpttKernel<S>& k1, const Params<S>& p1, const CounterNormals& n1, std::uint64_t e1,
+                           Params<S>& g1, BpttKernel<S>& k2, const Params<S>& p2, const CounterNormals& n2,
+                           std::uint64_t e2, Params<S>& g2, EpochStats* second) {
+  k1.begin(n1, e1);
+  k2.begin(n2, e2);
+  k1.begin_forward(p1, g1);
+  k2.begin_forward(p2, g2);
+  const int t1 = k1.steps(), t2 = k2.steps();
+  for (int t = 0; t < std::max(t1, t2); ++t) {
+    if (t < t1) k1.forward_step(t, p1, g1);
+    if (t < t2) k2.forward_step(t, p2, g2);
+  }
+  k1.begin_backward(p1, g1);
+  k2.begin_backward(p2, g2);
+  for (int t = std::max(t1, t2) - 2; t >= 0; --t) {
+    if (t <= t1 - 2) k1.backward_step(t, p1, g1);
+    if (t <= t2 - 2) k2.backward_step(t, p2, g2);
+  }
+  if (second) *second = k2.end(g2);
+  return k1.end(g1);
 }
 
 template <class S>
 EpochStats BpttKernel<S>::run_with(const Params<S>& p, const Mat<S>& r0_pre, const Mat<S>& eps,
                                    Params<S>& grad) {
   states_.leftCols(n_) = r0_pre.transpose().array().tanh();
-  const EpochStats st = forward(p, grad, [&](int t, Mat<S>& pre) {
-    pre = eps.middleCols(static_cast<Eigen::Index>(t) * b_, b_).transpose();
-  });
-  backward(p, grad);
-  return finish(p, grad, st);
+  eps_ = &eps;
+  begin_forward(p, grad);
+  for (int t = 0; t < t_; ++t) forward_step(t, p, grad);
+  begin_backward(p, grad);
+  for (int t = t_ - 2; t >= 0; --t) backward_step(t, p, grad);
+  eps_ = nullptr;
+  return end(grad);
 }
 
 template <class S>
 double BpttKernel<S>::loss_with(const Params<S>& p, const Mat<S>& r0_pre, const Mat<S>& eps) {
   Params<S> scratch = Params<S>::zeros(n_);
   states_.leftCols(n_) = r0_pre.transpose().array().tanh();
-  return forward(p, scratch, [&](int t, Mat<S>& pre) {
-           pre = eps.middleCols(static_cast<Eigen::Index>(t) * b_, b_).transpose();
-         }).loss;
+  eps_ = &eps;
+  begin_forward(p, scratch);
+  for (int t = 0; t < t_; ++t) forward_step(t, p, scratch);
+  eps_ = nullptr;
+  return loss_ * (1.0 / (static_cast<double>(b_) * t_ * 2.0));
 }
 
 template <class S>
-EpochStats BpttKernel<S>::finish(const Params<S>&, Params<S>& grad, const EpochStats& st) {
-  EpochStats out = st;
-  out.grad_norm = static_cast<double>(grad.W_rec.norm());
-  return out;
+EpochStats BpttKernel<S>::end(Params<S>& grad) {
+  grad.b_in = grad.b_rec;
+  const double scale = 1.0 / (static_cast<double>(b_) * t_ * 2.0);
+  EpochStats st;
+  st.loss = loss_ * scale;
+  st.accuracy = n_win_ ? acc_ / static_cast<double>(n_win_) : 0.0;
+  st.reliability = n_win_ ? rel_ / static_cast<double>(n_win_) : 0.0;
+  st.grad_norm = static_cast<double>(grad.W_rec.norm());
+  noise_ = nullptr;
+  return st;
 }
 
 template <class S>
-template <class Noise>
-EpochStats BpttKernel<S>::forward(const Params<S>& p, Params<S>& grad, Noise&& noise) {
+void BpttKernel<S>::begin_forward(const Params<S>& p, Params<S>& grad) {
   const int ch0 = TrialLayout::channel_of_cue(0), ch1 = TrialLayout::channel_of_cue(1);
   bias_[0] = p.b_in + p.b_rec;
   bias_[1] = bias_[0] + p.W_in.col(ch0);
   bias_[2] = bias_[0] + p.W_in.col(ch1);
   w_rec_t_ = p.W_rec.transpose();
-  const int reps = layout_.reps;
-  const S a = alpha_, one_minus_a = S(1) - alpha_;
   grad.W_out.setZero();
   grad.b_out.setZero();
-
+  loss_ = acc_ = rel_ = 0.0;
+  n_win_ = 0;
   // Read-out logits of r_0.
-  {
-    const auto r0 = states_.leftCols(n_);
-    o_.setZero();
-    for (int j = 0; j < n_; ++j) {
-      o_.col(0) += p.W_out(0, j) * r0.col(j);
-      o_.col(1) += p.W_out(1, j) * r0.col(j);
-    }
-    o_.col(0).array() += p.b_out(0);
-    o_.col(1).array() += p.b_out(1);
+  const auto r0 = states_.leftCols(n_);
+  o_.setZero();
+  for (int j = 0; j < n_; ++j) {
+    o_.col(0) += p.W_out(0, j) * r0.col(j);
+    o_.col(1) += p.W_out(1, j) * r0.col(j);
   }
+  o_.col(0).array() += p.b_out(0);
+  o_.col(1).array() += p.b_out(1);
+}
 
-  double loss = 0.0, acc = 0.0, rel = 0.0;
-  long n_win = 0;
-  for (int t = 0; t < t_; ++t) {
-    loss_step(t, loss, acc, rel, n_win);
-    const auto r = states_.middleCols(static_cast<Eigen::Index>(t) * n_, n_);
-    const auto g0 = g_.col(2 * t), g1 = g_.col(2 * t + 1);
-    grad.b_out(0) += g0.sum();
-    grad.b_out(1) += g1.sum();
-    if (t + 1 == t_) {
-      for (int j = 0; j < n_; ++j) {
-        grad.W_out(0, j) += g0.dot(r.col(j));
-        grad.W_out(1, j) += g1.dot(r.col(j));
-      }
-      break;
-    }
-    // pre <- eps_t + bias(t, cue) + r_t W_rec^T, then tanh, in one B×N block.
-    noise(t, pre_);
-    const bool cue = layout_.input_on(t);
+template <class S>
+void BpttKernel<S>::forward_step(int t, const Params<S>& p, Params<S>& grad) {
+  const int reps = layout_.reps;
+  const S a = alpha_, one_minus_a = S(1) - alpha_;
+  loss_step(t, loss_, acc_, rel_, n_win_);
+  const auto r = states_.middleCols(static_cast<Eigen::Index>(t) * n_, n_);
+  const auto g0 = g_.col(2 * t), g1 = g_.col(2 * t + 1);
+  grad.b_out(0) += g0.sum();
+  grad.b_out(1) += g1.sum();
+  if (t + 1 == t_) {
     for (int j = 0; j < n_; ++j) {
-      auto c = pre_.col(j).array();
-      if (cue) {
-        c.head(reps) += bias_[1](j);
-        c.tail(b_ - reps) += bias_[2](j);
-      } else {
-        c += bias_[0](j);
-      }
-    }
-    pre_.noalias() += r * w_rec_t_;
-    pre_ = pre_.array().tanh();
-    // One column loop: r_{t+1} = (1-a) r_t + a z_t, the read-out of r_{t+1}
-    // and dL/dW_out of r_t.
-    auto rn = states_.middleCols(static_cast<Eigen::Index>(t + 1) * n_, n_);
-    o_.setZero();
-    for (int j = 0; j < n_; ++j) {
-      rn.col(j) = one_minus_a * r.col(j) + a * pre_.col(j);
-      o_.col(0) += p.W_out(0, j) * rn.col(j);
-      o_.col(1) += p.W_out(1, j) * rn.col(j);
       grad.W_out(0, j) += g0.dot(r.col(j));
       grad.W_out(1, j) += g1.dot(r.col(j));
     }
-    o_.col(0).array() += p.b_out(0);
-    o_.col(1).array() += p.b_out(1);
+    return;
   }
-  const double scale = 1.0 / (static_cast<double>(b_) * t_ * 2.0);
-  EpochStats st;
-  st.loss = loss * scale;
-  st.accuracy = n_win ? acc / static_cast<double>(n_win) : 0.0;
-  st.reliability = n_win ? rel / static_cast<double>(n_win) : 0.0;
-  return st;
+  // pre <- eps_t + bias(t, cue) + r_t W_rec^T, then tanh, in one B×N block.
+  if (eps_) {
+    pre_ = eps_->middleCols(static_cast<Eigen::Index>(t) * b_, b_).transpose();
+  } else {
+    noise_->fill<S>(pre_.data(), b_, b_, n_, epoch_, static_cast<std::uint32_t>(t),
+                    static_cast<S>(model_.noise_sigma));
+  }
+  const bool cue = layout_.input_on(t);
+  for (int j = 0; j < n_; ++j) {
+    auto c = pre_.col(j).array();
+    if (cue) {
+      c.head(reps) += bias_[1](j);
+      c.tail(b_ - reps) += bias_[2](j);
+    } else {
+      c += bias_[0](j);
+    }
+  }
+  pre_.noalias() += r * w_rec_t_;
+  pre_ = pre_.array().tanh();
+  // One column loop: r_{t+1} = (1-a) r_t + a z_t, the read-out of r_{t+1}
+  // and dL/dW_out of r_t.
+  auto rn = states_.middleCols(static_cast<Eigen::Index>(t + 1) * n_, n_);
+  o_.setZero();
+  for (int j = 0; j < n_; ++j) {
+    rn.col(j) = one_minus_a * r.col(j) + a * pre_.col(j);
+    o_.col(0) += p.W_out(0, j) * rn.col(j);
+    o_.col(1) += p.W_out(1, j) * rn.col(j);
+    grad.W_out(0, j) += g0.dot(r.col(j));
+    grad.W_out(1, j) += g1.dot(r.col(j));
+  }
+  o_.col(0).array() += p.b_out(0);
+  o_.col(1).array() += p.b_out(1);
 }
 
 template <class S>
@@ -188,42 +223,45 @@ void BpttKernel<S>::loss_step(int t, double& loss, double& acc, double& rel, lon
 }
 
 template <class S>
-void BpttKernel<S>::backward(const Params<S>& p, Params<S>& grad) {
-  const S a = alpha_, one_minus_a = S(1) - alpha_, inv_a = S(1) / alpha_;
-  const int reps = layout_.reps;
-  const int ch0 = TrialLayout::channel_of_cue(0), ch1 = TrialLayout::channel_of_cue(1);
+void BpttKernel<S>::begin_backward(const Params<S>& p, Params<S>& grad) {
   grad.W_rec.setZero();
   grad.b_rec.setZero();
   grad.W_in.setZero();
-  {  // dL/dr_{T-1} = dL/dlogit_{T-1} W_out
-    const auto g0 = g_.col(2 * (t_ - 1)), g1 = g_.col(2 * (t_ - 1) + 1);
-    for (int j = 0; j < n_; ++j) dr_.col(j) = g0 * p.W_out(0, j) + g1 * p.W_out(1, j);
-  }
-  for (int t = t_ - 2; t >= 0; --t) {
-    const auto r = states_.middleCols(static_cast<Eigen::Index>(t) * n_, n_);
-    const auto rn = states_.middleCols(static_cast<Eigen::Index>(t + 1) * n_, n_);
-    const auto g0 = g_.col(2 * t), g1 = g_.col(2 * t + 1);
-    const bool cue = t < layout_.n_cue;
-    for (int j = 0; j < n_; ++j) {
-      // z_t from the stored states; delta_t = alpha (1 - z^2) dL/dr_{t+1}.
-      const auto z = (rn.col(j).array() - one_minus_a * r.col(j).array()) * inv_a;
-      auto d = delta_.col(j).array();
-      d = a * (S(1) - z.square()) * dr_.col(j).array();
-      grad.b_rec(j) += d.sum();
-      if (cue) {
-        grad.W_in(j, ch0) += d.head(reps).sum();
-        grad.W_in(j, ch1) += d.tail(b_ - reps).sum();
-      }
-      // dL/dr_t = (1-a) dL/dr_{t+1} + dL/dlogit_t W_out (+ delta_t W_rec below)
-      dr_.col(j) = one_minus_a * dr_.col(j) + g0 * p.W_out(0, j) + g1 * p.W_out(1, j);
+  // dL/dr_{T-1} = dL/dlogit_{T-1} W_out
+  const auto g0 = g_.col(2 * (t_ - 1)), g1 = g_.col(2 * (t_ - 1) + 1);
+  for (int j = 0; j < n_; ++j) dr_.col(j) = g0 * p.W_out(0, j) + g1 * p.W_out(1, j);
+}
+
+template <class S>
+void BpttKernel<S>::backward_step(int t, const Params<S>& p, Params<S>& grad) {
+  const S a = alpha_, one_minus_a = S(1) - alpha_, inv_a = S(1) / alpha_;
+  const int reps = layout_.reps;
+  const int ch0 = TrialLayout::channel_of_cue(0), ch1 = TrialLayout::channel_of_cue(1);
+  const auto r = states_.middleCols(static_cast<Eigen::Index>(t) * n_, n_);
+  const auto rn = states_.middleCols(static_cast<Eigen::Index>(t + 1) * n_, n_);
+  const auto g0 = g_.col(2 * t), g1 = g_.col(2 * t + 1);
+  const bool cue = t < layout_.n_cue;
+  for (int j = 0; j < n_; ++j) {
+    // z_t from the stored states; delta_t = alpha (1 - z^2) dL/dr_{t+1}.
+    const auto z = (rn.col(j).array() - one_minus_a * r.col(j).array()) * inv_a;
+    auto d = delta_.col(j).array();
+    d = a * (S(1) - z.square()) * dr_.col(j).array();
+    grad.b_rec(j) += d.sum();
+    if (cue) {
+      grad.W_in(j, ch0) += d.head(reps).sum();
+      grad.W_in(j, ch1) += d.tail(b_ - reps).sum();
     }
-    dr_.noalias() += delta_ * p.W_rec;
-    grad.W_rec.noalias() += delta_.transpose() * r;
+    // dL/dr_t = (1-a) dL/dr_{t+1} + dL/dlogit_t W_out (+ delta_t W_rec below)
+    dr_.col(j) = one_minus_a * dr_.col(j) + g0 * p.W_out(0, j) + g1 * p.W_out(1, j);
   }
-  grad.b_in = grad.b_rec;
+  dr_.noalias() += delta_ * p.W_rec;
+  grad.W_rec.noalias() += delta_.transpose() * r;
 }
 
 template class BpttKernel<float>;
 template class BpttKernel<double>;
+template EpochStats run_interleaved(BpttKernel<float>&, const Params<float>&, const CounterNormals&, std::uint64_t,
+                                    Params<float>&, BpttKernel<float>&, const Params<float>&,
+                                    const CounterNormals&, std::uint64_t, Params<float>&, EpochStats*);
 
 }  // namespace memphase

@@ -67,16 +67,21 @@ class BpttKernel {
   int steps() const { return t_; }
   int units() const { return n_; }
 
+  /// The pieces of run(), for run_interleaved(): begin() draws r_0;
+  /// begin_forward(), forward_step(t) for t = 0..T-1 (loss of step t, then
+  /// the update t -> t+1), begin_backward(), backward_step(t) for t = T-2..0,
+  /// end() returns the epoch's statistics.
+  void begin(const CounterNormals& noise, std::uint64_t epoch);
+  void begin_forward(const Params<S>& p, Params<S>& grad);
+  void forward_step(int t, const Params<S>& p, Params<S>& grad);
+  void begin_backward(const Params<S>& p, Params<S>& grad);
+  void backward_step(int t, const Params<S>& p, Params<S>& grad);
+  EpochStats end(Params<S>& grad);
+
  private:
-  /// Forward pass over all steps, loss and dL/dlogit per step, dL/dW_out,
-  /// dL/db_out. noise(t, pre) writes eps_t into the B×N block pre.
-  template <class Noise>
-  EpochStats forward(const Params<S>& p, Params<S>& grad, Noise&& noise);
   /// Loss terms and dL/dlogit of step t from the read-out logits in o_;
   /// writes g_ columns 2t, 2t+1 and accumulates into the sums.
   void loss_step(int t, double& loss, double& acc, double& rel, long& n_win);
-  void backward(const Params<S>& p, Params<S>& grad);
-  EpochStats finish(const Params<S>& p, Params<S>& grad, const EpochStats& st);
 
   ModelConfig model_;
   TrialLayout layout_;
@@ -90,8 +95,21 @@ class BpttKernel {
   Mat<S> g_;       ///< B×(2T): dL/dlogit of every step (columns 2t, 2t+1)
   Mat<S> w_rec_t_; ///< N×N: W_rec^T of the current epoch (B×N · N×N forward GEMM)
   Vec<S> bias_[3]; ///< b_in + b_rec (+ W_in column of cue 0 / cue 1)
-  Mat<S> r0_tmp_;  ///< N×B: run_with's r_0 (tests only)
+  const CounterNormals* noise_ = nullptr;  ///< noise of the running epoch (run)
+  std::uint64_t epoch_ = 0;
+  const Mat<S>* eps_ = nullptr;            ///< given noise (run_with, loss_with)
+  double loss_ = 0, acc_ = 0, rel_ = 0;    ///< running sums of the forward pass
+  long n_win_ = 0;
 };
+
+/// One epoch of each of two networks with their steps interleaved (k1's
+/// step t, then k2's step t), for `memphase bench`'s measurement of whether
+/// two networks per core beat one at a time. Returns k1's statistics and
+/// k2's in *second. Same results as two run() calls.
+template <class S>
+EpochStats run_interleaved(BpttKernel<S>& k1, const Params<S>& p1, const CounterNormals& n1, std::uint64_t e1,
+                           Params<S>& g1, BpttKernel<S>& k2, const Params<S>& p2, const CounterNormals& n2,
+                           std::uint64_t e2, Params<S>& g2, EpochStats* second);
 
 extern template class BpttKernel<float>;
 extern template class BpttKernel<double>;

@@ -157,3 +157,34 @@ TEST(Determinism, CheckpointOfTheOldFormatIsRefusedNotMisread) {
 
 }  // namespace
 }  // namespace memphase
+
+namespace memphase {
+namespace {
+
+TEST(Determinism, InterleavedPairEqualsTwoSeparateEpochs) {
+  // memphase bench's two-networks-per-core variant computes exactly what
+  // two run() calls compute.
+  ModelConfig model;
+  model.n = 20;
+  TaskConfig task;
+  task.delay = 60;
+  task.reps = 16;
+  const TrialLayout l1 = make_layout(task, model.dt);
+  task.delay = 100;
+  const TrialLayout l2 = make_layout(task, model.dt);
+  BpttKernel<float> a(model, l1), b(model, l2), c(model, l1), d(model, l2);
+  const Params<float> p1 = init_params<float>(20, 1), p2 = init_params<float>(20, 2);
+  const CounterNormals n1(1, stream::train), n2(2, stream::train);
+  Params<float> ga = Params<float>::zeros(20), gb = ga, gc = ga, gd = ga;
+  EpochStats sb;
+  const EpochStats sa = run_interleaved(a, p1, n1, 5, ga, b, p2, n2, 7, gb, &sb);
+  const EpochStats sc = c.run(p1, n1, 5, gc), sd = d.run(p2, n2, 7, gd);
+  EXPECT_TRUE(ga == gc);
+  EXPECT_TRUE(gb == gd);
+  EXPECT_EQ(sa.loss, sc.loss);
+  EXPECT_EQ(sb.loss, sd.loss);
+  EXPECT_EQ(sb.grad_norm, sd.grad_norm);
+}
+
+}  // namespace
+}  // namespace memphase
