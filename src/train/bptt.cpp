@@ -1,5 +1,9 @@
 #include "train/bptt.hpp"
 
+#include <type_traits>
+
+#include "train/small_gemm.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -8,6 +12,11 @@ namespace memphase {
 double epoch_flops(int n, int batch, int steps) {
   const double nn = n, b = batch;
   return 3.0 * 2.0 * nn * nn * b * (steps - 1) + 3.0 * 2.0 * 2.0 * nn * b * steps;
+}
+
+template <class S>
+bool BpttKernel<S>::use_small_gemm() const {
+  return std::is_same_v<S, float> && detail::kSmallGemm && b_ % 16 == 0;
 }
 
 template <class S>
@@ -25,6 +34,10 @@ BpttKernel<S>::BpttKernel(const ModelConfig& model, const TrialLayout& layout)
   o_.resize(b_, 2);
   g_.resize(b_, 2 * static_cast<Eigen::Index>(t_));
   w_rec_t_.resize(n_, n_);
+  if (use_small_gemm()) {
+    packed_fwd_.resize(static_cast<Eigen::Index>(detail::packed_size(n_, n_)));
+    packed_bwd_.resize(static_cast<Eigen::Index>(detail::packed_size(n_, n_)));
+  }
   for (auto& v : bias_) v.resize(n_);
 }
 
@@ -116,6 +129,8 @@ void BpttKernel<S>::begin_forward(const Params<S>& p, Params<S>& grad) {
   bias_[1] = bias_[0] + p.W_in.col(ch0);
   bias_[2] = bias_[0] + p.W_in.col(ch1);
   w_rec_t_ = p.W_rec.transpose();
+  if constexpr (std::is_same_v<S, float>)
+    if (use_small_gemm()) detail::pack_panels(w_rec_t_.data(), n_, n_, n_, packed_fwd_.data());
   grad.W_out.setZero();
   grad.b_out.setZero();
   loss_ = acc_ = rel_ = 0.0;
@@ -164,7 +179,14 @@ void BpttKernel<S>::forward_step(int t, const Params<S>& p, Params<S>& grad) {
       c += bias_[0](j);
     }
   }
-  pre_.noalias() += r * w_rec_t_;
+  if constexpr (std::is_same_v<S, float>) {
+    if (use_small_gemm())
+      detail::gemm_acc_packed(r.data(), b_, b_, n_, packed_fwd_.data(), n_, pre_.data(), b_);
+    else
+      pre_.noalias() += r * w_rec_t_;
+  } else {
+    pre_.noalias() += r * w_rec_t_;
+  }
   pre_ = pre_.array().tanh();
   // One column loop: r_{t+1} = (1-a) r_t + a z_t, the read-out of r_{t+1}
   // and dL/dW_out of r_t.
@@ -227,6 +249,8 @@ void BpttKernel<S>::begin_backward(const Params<S>& p, Params<S>& grad) {
   grad.W_rec.setZero();
   grad.b_rec.setZero();
   grad.W_in.setZero();
+  if constexpr (std::is_same_v<S, float>)
+    if (use_small_gemm()) detail::pack_panels(p.W_rec.data(), n_, n_, n_, packed_bwd_.data());
   // dL/dr_{T-1} = dL/dlogit_{T-1} W_out
   const auto g0 = g_.col(2 * (t_ - 1)), g1 = g_.col(2 * (t_ - 1) + 1);
   for (int j = 0; j < n_; ++j) dr_.col(j) = g0 * p.W_out(0, j) + g1 * p.W_out(1, j);
@@ -254,7 +278,14 @@ void BpttKernel<S>::backward_step(int t, const Params<S>& p, Params<S>& grad) {
     // dL/dr_t = (1-a) dL/dr_{t+1} + dL/dlogit_t W_out (+ delta_t W_rec below)
     dr_.col(j) = one_minus_a * dr_.col(j) + g0 * p.W_out(0, j) + g1 * p.W_out(1, j);
   }
-  dr_.noalias() += delta_ * p.W_rec;
+  if constexpr (std::is_same_v<S, float>) {
+    if (use_small_gemm())
+      detail::gemm_acc_packed(delta_.data(), b_, b_, n_, packed_bwd_.data(), n_, dr_.data(), b_);
+    else
+      dr_.noalias() += delta_ * p.W_rec;
+  } else {
+    dr_.noalias() += delta_ * p.W_rec;
+  }
   grad.W_rec.noalias() += delta_.transpose() * r;
 }
 

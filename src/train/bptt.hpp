@@ -95,6 +95,10 @@ class BpttKernel {
   Mat<S> g_;       ///< B×(2T): dL/dlogit of every step (columns 2t, 2t+1)
   Mat<S> w_rec_t_; ///< N×N: W_rec^T of the current epoch (B×N · N×N forward GEMM)
   Vec<S> bias_[3]; ///< b_in + b_rec (+ W_in column of cue 0 / cue 1)
+  /// W_rec^T (forward) and W_rec (backward) packed for train/small_gemm.hpp,
+  /// once per epoch; used for float with AVX-512 and B % 16 == 0.
+  Eigen::VectorXf packed_fwd_, packed_bwd_;
+  bool use_small_gemm() const;
   const CounterNormals* noise_ = nullptr;  ///< noise of the running epoch (run)
   std::uint64_t epoch_ = 0;
   const Mat<S>* eps_ = nullptr;            ///< given noise (run_with, loss_with)
