@@ -18,6 +18,10 @@ Classification classify_with_layout(const TaskSpec& spec, const TrialLayout& lay
     c.net_class = c.stable ? NetClass::fail : NetClass::unstable;
     return c;
   }
+  // The free run keeps its std::mt19937_64 stream (issue 15): it is one
+  // trial of 9T steps drawn once after training, never checkpointed and not
+  // hot, and keeping it keeps --reclassify of existing campaigns exact. Only
+  // the training noise moved to the counter-based core/philox.hpp.
   Rng rng(spec.train.seed, stream::classify);
   return classify(curves, final_params, spec.model, layout.n_cue, layout.steps, rng, o);
 }

@@ -2,7 +2,13 @@
 // Deterministic random streams. Every stream is a std::mt19937_64 (fully
 // specified by the C++ standard, so identical on every platform) seeded from
 // a 64-bit key derived by hashing (seed, purpose). Its state can be saved as
-// text and restored, so that a resumed training continues bit-identically.
+// text and restored.
+//
+// Used for the initial weights ("init": must not change, seed i is the same
+// network everywhere), the classifier's free run ("classify") and the
+// ghost / WCRNN families. The training noise of the rate RNN ("train": r_0
+// and eps) is NOT drawn here but from the counter-based generator of
+// core/philox.hpp, keyed by the same (seed, purpose) hash: it needs no state.
 #include <cstdint>
 #include <random>
 #include <string>
@@ -15,7 +21,7 @@ namespace memphase {
 /// Well-known purposes of the per-network streams.
 namespace stream {
 inline constexpr std::string_view init = "init";          ///< initial weights (seed only)
-inline constexpr std::string_view train = "train";        ///< r_0 and eps during training
+inline constexpr std::string_view train = "train";        ///< r_0 and eps (the Philox key, core/philox.hpp)
 inline constexpr std::string_view classify = "classify";  ///< free run of the classifier
 }  // namespace stream
 
