@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
@@ -55,11 +56,10 @@ class Collector : public benchmark::BenchmarkReporter {
   std::map<std::string, std::int64_t> iterations;
 };
 
-/// Benchmarks to register, each run in kRounds interleaved rounds of
-/// min_time / kRounds seconds; the result is the fastest round. On a shared
-/// core the rounds spread every benchmark over the same disturbances, and
-/// the minimum rejects the disturbed ones.
-constexpr int kRounds = 5;
+/// Benchmarks to register, each run in BenchOptions::rounds interleaved
+/// rounds of min_time / rounds seconds; the result is the fastest round. On a
+/// shared core the rounds spread every benchmark over the same disturbances,
+/// and the minimum rejects the disturbed ones.
 struct BenchDef {
   std::string name;
   std::function<void(benchmark::State&)> fn;
@@ -216,11 +216,12 @@ BenchResult run_bench(const BenchOptions& opt) {
     for (auto _ : st) benchmark::DoNotOptimize(ws.sgd_step(pixels, sgd).loss);
   }, benchmark::kMillisecond);
 
-  for (int round = 0; round < kRounds; ++round)
+  const int rounds = std::max(1, opt.rounds);
+  for (int round = 0; round < rounds; ++round)
     for (const BenchDef& d : defs)
       benchmark::RegisterBenchmark(fmt::format("{}/round{}", d.name, round).c_str(), d.fn)
           ->Unit(d.unit)
-          ->MinTime(opt.min_time / kRounds);
+          ->MinTime(opt.min_time / rounds);
   int argc = 1;
   char arg0[] = "memphase-bench";
   char* argv[] = {arg0, nullptr};
@@ -231,6 +232,7 @@ BenchResult run_bench(const BenchOptions& opt) {
 
   BenchResult r;
   r.n = opt.n;
+  r.rounds = rounds;
   r.batch = layout.batch();
   r.steps = layout.steps;
   r.epoch_ms = col.seconds["epoch"] * 1e3;
@@ -299,9 +301,10 @@ std::string to_json(const BenchResult& r) {
                            "\"roofline_fraction\":{:.3f}}}",
                            i ? "," : "", c.n, c.steps, c.epoch_ms, c.sgemm_gflops, c.roofline_fraction);
         }
-        o += fmt::format("],\"pair_interleaved_ms_per_epoch\":{:.4f},\"pair_sequential_ms_per_epoch\":{:.4f},"
+        o += fmt::format("],\"rounds\":{},\"pair_interleaved_ms_per_epoch\":{:.4f},\"pair_sequential_ms_per_epoch\":{:.4f},"
                          "\"pair_interleaved_over_sequential\":{:.3f},",
-                         r.pair_interleaved_ms, r.pair_sequential_ms, r.pair_interleaved_ms / r.pair_sequential_ms);
+                         r.rounds, r.pair_interleaved_ms, r.pair_sequential_ms,
+                         r.pair_interleaved_ms / r.pair_sequential_ms);
         return o;
       }(),
       code_version_string());

@@ -149,6 +149,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   c->add_option("--batch", o->batch, "batch size (2 reps)")->capture_default_str();
   c->add_option("--delay", o->delay, "delay (ms)")->capture_default_str();
   c->add_option("--min-time", o->min_time, "seconds per benchmark")->capture_default_str();
+  c->add_option("--rounds", o->rounds, "interleaved rounds per benchmark, fastest kept (1: one plain run)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   c->callback([o, &exit_code]() {
     fmt::print("{}\n", to_json(run_bench(*o)));
     exit_code = 0;

@@ -20,6 +20,9 @@ struct BenchOptions {
   int batch = 128;
   double delay = 200.0;
   double min_time = 1.0;  ///< seconds per benchmark
+  /// Each benchmark runs in `rounds` interleaved slices of min_time/rounds
+  /// seconds and reports its fastest slice (1 = one plain measurement).
+  int rounds = 5;
 };
 /// One cell of `memphase bench`'s grid: an epoch of N units, T steps,
 /// B = 128, against the sgemm rate at N×N×128.
@@ -28,7 +31,7 @@ struct BenchCell {
   double epoch_ms = 0, sgemm_gflops = 0, roofline_fraction = 0;
 };
 struct BenchResult {
-  int n = 0, batch = 0, steps = 0;
+  int n = 0, batch = 0, steps = 0, rounds = 1;
   double epoch_ms = 0, noise_ms = 0, sgemm_gflops = 0, epoch_flops = 0, epoch_gflops = 0,
          roofline_fraction = 0, roofline_epoch_ms = 0;
   /// N in {50, 100, 200} × T in {16, 56, 96} (delays 0, 200, 400 ms).
