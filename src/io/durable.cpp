@@ -61,6 +61,7 @@ std::string parent_dir(const std::string& path) {
 //   magic u32 | version u32 | key u64 | len u64 | payload | xxh64 u64 | commit u32
 constexpr std::size_t kHead = 4 + 4 + 8 + 8;
 constexpr std::size_t kTail = 8 + 4;
+static_assert(kHead + kTail == kJournalFrameOverhead);
 
 std::string frame(std::uint32_t magic, std::uint64_t key, std::string_view payload) {
   std::string out;
@@ -203,6 +204,13 @@ std::optional<std::string> unframe_checkpoint(std::string_view file, std::uint64
 JournalWriter::JournalWriter(std::string path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) sys_fail("cannot open journal", path_);
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    sys_fail("cannot stat journal", path_);
+  }
+  size_ = static_cast<std::uint64_t>(st.st_size);
   fsync_dir(parent_dir(path_));
 }
 
@@ -210,34 +218,85 @@ JournalWriter::~JournalWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void JournalWriter::append(std::uint64_t key, std::string_view payload) {
+FrameInfo JournalWriter::append(std::uint64_t key, std::string_view payload) {
   const std::string rec = frame(kJournalMagic, key, payload);
   const std::size_t half = rec.size() / 2;
   write_all(fd_, rec.data(), half, path_);
+  size_ += half;
   fault_point("journal");  // crash tests: die with a torn record (page cache survives SIGKILL)
   write_all(fd_, rec.data() + half, rec.size() - half, path_);
+  size_ += rec.size() - half;
   if (::fdatasync(fd_) != 0) sys_fail("cannot fsync journal", path_);
+  return {size_ - rec.size(), rec.size(), read_pod<std::uint64_t>(rec, rec.size() - kTail)};
 }
 
 void JournalWriter::append_torn(std::uint64_t key, std::string_view payload, std::size_t bytes) {
   const std::string rec = frame(kJournalMagic, key, payload);
-  write_all(fd_, rec.data(), std::min(bytes, rec.size()), path_);
+  const std::size_t n = std::min(bytes, rec.size());
+  write_all(fd_, rec.data(), n, path_);
+  size_ += n;
   if (::fdatasync(fd_) != 0) sys_fail("cannot fsync journal", path_);
 }
 
-JournalScan scan_journal(const std::string& path, const std::function<void(JournalRecord&&)>& visit) {
+namespace {
+
+/// pread exactly n bytes at `at` into out (resized); false at end of file.
+bool pread_exact(int fd, std::string& out, std::size_t n, std::uint64_t at) {
+  out.resize(n);
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(at + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    got += static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+/// A read-only descriptor closed on scope exit.
+struct ReadFd {
+  explicit ReadFd(const std::string& path, const char* what) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd < 0) sys_fail(what, path);
+  }
+  ~ReadFd() { ::close(fd); }
+  ReadFd(const ReadFd&) = delete;
+  ReadFd& operator=(const ReadFd&) = delete;
+  int fd;
+};
+
+}  // namespace
+
+JournalScan scan_journal(const std::string& path, const std::function<void(JournalRecord&&)>& visit,
+                         std::uint64_t from) {
   JournalScan scan;
-  const std::string data = read_file(path);
-  std::size_t at = 0;
-  while (at < data.size()) {
+  const ReadFd in(path, "cannot open");
+  struct stat st {};
+  if (::fstat(in.fd, &st) != 0) sys_fail("cannot stat", path);
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  std::string buf;
+  std::uint64_t at = from;
+  while (at < size) {
+    // Header first (for the length), then the whole frame, verified by the
+    // same parser as before: memory is one record.
+    std::string why;
+    std::size_t n = 0;
     std::uint64_t key = 0;
     std::string_view payload;
-    std::string why;
-    const std::size_t n = parse_frame(data, at, kJournalMagic, &key, &payload, &why);
+    if (size - at < kHead + kTail) {
+      why = "incomplete header";
+    } else if (!pread_exact(in.fd, buf, kHead, at)) {
+      sys_fail("cannot read", path);
+    } else {
+      const auto len = read_pod<std::uint64_t>(buf, 16);
+      if (read_pod<std::uint32_t>(buf, 0) != kJournalMagic) why = "bad magic";
+      else if (read_pod<std::uint32_t>(buf, 4) != kFormat) why = "unknown format version";
+      else if (len > size - at - kHead - kTail) why = "truncated payload";
+      else if (!pread_exact(in.fd, buf, kHead + len + kTail, at)) sys_fail("cannot read", path);
+      else n = parse_frame(buf, 0, kJournalMagic, &key, &payload, &why);
+    }
     if (n == 0) {
       ++scan.torn_files;
-      scan.warnings.push_back(fmt::format("{}: ignoring {} bytes after offset {} ({})", path,
-                                          data.size() - at, at, why));
+      scan.warnings.push_back(fmt::format("{}: ignoring {} bytes after offset {} ({})", path, size - at, at, why));
       break;
     }
     JournalRecord rec;
@@ -245,6 +304,8 @@ JournalScan scan_journal(const std::string& path, const std::function<void(Journ
     rec.payload = std::string(payload);
     rec.file = path;
     rec.offset = at;
+    rec.size = n;
+    rec.hash = read_pod<std::uint64_t>(buf, n - kTail);
     visit(std::move(rec));
     ++scan.records;
     at += n;
@@ -252,30 +313,35 @@ JournalScan scan_journal(const std::string& path, const std::function<void(Journ
   return scan;
 }
 
+bool journal_frame_matches(const std::string& file, const FrameInfo& f, std::uint64_t key, std::string* why) {
+  auto fail = [why](std::string text) {
+    if (why) *why = std::move(text);
+    return false;
+  };
+  if (f.size < kHead + kTail) return fail("frame too small");
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(fmt::format("cannot open: {}", std::strerror(errno)));
+  std::string head, tail;
+  const bool read = pread_exact(fd, head, kHead, f.offset) && pread_exact(fd, tail, kTail, f.offset + f.size - kTail);
+  ::close(fd);
+  if (!read) return fail(fmt::format("no record of {} bytes at offset {}", f.size, f.offset));
+  if (read_pod<std::uint32_t>(head, 0) != kJournalMagic || read_pod<std::uint32_t>(head, 4) != kFormat ||
+      read_pod<std::uint64_t>(head, 8) != key || read_pod<std::uint64_t>(head, 16) != f.size - kHead - kTail)
+    return fail(fmt::format("another record header at offset {}", f.offset));
+  if (read_pod<std::uint64_t>(tail, 0) != f.hash || read_pod<std::uint32_t>(tail, 8) != kCommit)
+    return fail(fmt::format("another record checksum at offset {}", f.offset));
+  return true;
+}
+
 std::string read_journal_record(const std::string& file, std::uint64_t offset, std::uint64_t key) {
   // pread only this record: gathering 10^5 records must not re-read whole files.
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) sys_fail("cannot open journal", file);
-  auto pread_all = [&](std::string& out, std::size_t n, std::uint64_t at) {
-    out.resize(n);
-    std::size_t got = 0;
-    while (got < n) {
-      const ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(at + got));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) return false;
-      got += static_cast<std::size_t>(r);
-    }
-    return true;
-  };
+  const ReadFd in(file, "cannot open journal");
   std::string head;
-  if (!pread_all(head, kHead, offset)) {
-    ::close(fd);
+  if (!pread_exact(in.fd, head, kHead, offset))
     throw IoError(fmt::format("{}: no complete record at offset {}", file, offset));
-  }
   const auto len = read_pod<std::uint64_t>(head, 16);
   std::string rec;
-  const bool ok = len < (std::uint64_t{1} << 40) && pread_all(rec, kHead + len + kTail, offset);
-  ::close(fd);
+  const bool ok = len < (std::uint64_t{1} << 40) && pread_exact(in.fd, rec, kHead + len + kTail, offset);
   std::uint64_t k = 0;
   std::string_view payload;
   std::string why = ok ? "" : "truncated";

@@ -7,6 +7,9 @@
 //      [magic u32][version u32][key u64][len u64][payload][xxh64 u64][commit u32]
 //    fsync'd after every append. A reader trusts only complete records whose
 //    checksum and commit marker verify; it stops at the first torn record.
+//    Readers stream a journal record by record (memory: one record), and can
+//    start at any record boundary (the end of what a journal index covers,
+//    io/journal_index.hpp).
 //  * RunLock: an exclusive flock(2) on DIR/lock, released by the kernel when
 //    the holder dies, so a lock left by a crashed run is never stale.
 #include <cstdint>
@@ -38,12 +41,26 @@ std::string frame_checkpoint(std::uint64_t key, std::string_view payload);
 std::optional<std::string> unframe_checkpoint(std::string_view file, std::uint64_t key,
                                               std::string* why);
 
+/// Bytes a journal frame adds to its payload: header (magic, version, key,
+/// len: 24) and trailer (xxh64, commit marker: 12).
+inline constexpr std::uint64_t kJournalFrameOverhead = 36;
+
+/// Where a journal record lies: its frame [offset, offset + size) and the
+/// frame's XXH64 (the checksum stored in its trailer, over header + payload).
+struct FrameInfo {
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+  std::uint64_t hash = 0;
+};
+
 /// One committed journal record.
 struct JournalRecord {
   std::uint64_t key = 0;
   std::string payload;
   std::string file;          ///< journal it came from
   std::uint64_t offset = 0;  ///< byte offset of the record in that file
+  std::uint64_t size = 0;    ///< frame bytes (payload + kJournalFrameOverhead)
+  std::uint64_t hash = 0;    ///< the frame's XXH64
 };
 
 /// Appends committed records to one journal file (opened O_APPEND).
@@ -54,18 +71,23 @@ class JournalWriter {
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
 
-  /// Appends and fsyncs one record; returns only when it is durable.
-  void append(std::uint64_t key, std::string_view payload);
+  /// Appends and fsyncs one record; returns only when it is durable, with
+  /// the place of its frame in the file.
+  FrameInfo append(std::uint64_t key, std::string_view payload);
 
   /// For fault injection: writes only the first `bytes` bytes of a record
   /// (a torn append), fsyncs, and returns.
   void append_torn(std::uint64_t key, std::string_view payload, std::size_t bytes);
 
   const std::string& path() const { return path_; }
+  /// Bytes in the file: its size when opened plus everything appended since
+  /// (this writer is the file's only writer).
+  std::uint64_t size() const { return size_; }
 
  private:
   std::string path_;
   int fd_ = -1;
+  std::uint64_t size_ = 0;
 };
 
 /// Statistics of a journal scan.
@@ -75,10 +97,19 @@ struct JournalScan {
   std::vector<std::string> warnings;
 };
 
-/// Reads every committed record of one file, calling visit(record) in order.
-/// With `headers_only`, payloads are not copied (record.payload stays empty)
-/// but still verified.
-JournalScan scan_journal(const std::string& path, const std::function<void(JournalRecord&&)>& visit);
+/// Reads every committed record of one file from byte `from` on (0, or the
+/// end of a record), calling visit(record) in order. Streams the file: memory
+/// is one record, whatever the journal's size. Reads up to the size the file
+/// had when the scan started; a record being appended meanwhile is a torn
+/// tail for this scan.
+JournalScan scan_journal(const std::string& path, const std::function<void(JournalRecord&&)>& visit,
+                         std::uint64_t from = 0);
+
+/// Cheap identity check of one record without reading its payload: the
+/// header at `f.offset` (magic, version, `key`, payload length f.size - 36)
+/// and the trailer at f.offset + f.size - 12 (checksum f.hash, commit
+/// marker). False with *why set if either differs or cannot be read.
+bool journal_frame_matches(const std::string& file, const FrameInfo& f, std::uint64_t key, std::string* why);
 
 /// Reads the payload of the record at `offset` of `file` and verifies it.
 std::string read_journal_record(const std::string& file, std::uint64_t offset, std::uint64_t key);
