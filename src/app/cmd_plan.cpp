@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "app/commands.hpp"
+#include "campaign/cost.hpp"
 #include "campaign/plan.hpp"
 #include "config/campaign.hpp"
 #include "core/error.hpp"
@@ -16,7 +17,7 @@ namespace memphase::app {
 namespace {
 
 struct PlanFlags {
-  std::string campaign, walltime, latency = "half-epoch";
+  std::string campaign, walltime, latency = "half-epoch", max_memory;
   PlanOptions opt;
   bool json = false;
 };
@@ -28,6 +29,7 @@ int run_plan(PlanFlags& f) {
   if (f.opt.gflops < 0) throw ConfigError(fmt::format("--gflops must be > 0 (got {})", f.opt.gflops));
   f.opt.walltime = parse_walltime(f.walltime, "--walltime");
   f.opt.latency = parse_latency(f.latency, "--dispatch-latency");
+  if (!f.max_memory.empty()) f.opt.max_task_memory = parse_bytes(f.max_memory, "--max-task-memory");
   const Campaign c = load_campaign(f.campaign);
   const PlanReport r = plan_campaign(c, f.opt);
   if (f.json) fmt::print("{}\n", plan_to_json(r));
@@ -53,6 +55,8 @@ void add_plan_command(CLI::App& app, int& exit_code) {
                 "half-epoch (rank 0 answers between its epochs), none, or seconds per dispatch")
       ->capture_default_str();
   c->add_option("--gflops", f->opt.gflops, "effective GFLOP/s per core (default: MEMPHASE_GFLOPS or built-in)");
+  c->add_option("--max-task-memory", f->max_memory,
+                "memory limit per task to check against, as `memphase run --max-task-memory` (64G, 512M)");
   c->add_flag("--json", f->json, "one line of JSON instead of the table");
   c->callback([f, &exit_code]() { exit_code = run_plan(*f); });
 }

@@ -278,6 +278,21 @@ PlanReport plan_campaign(const Campaign& c, const PlanOptions& opt) {
   r.source = c.source;
   r.name = c.name;
   r.family = c.family;
+  const MemoryCheck check = task_memory_check(opt.max_task_memory);
+  r.memory_limit = check.limit_bytes;
+  r.memory_limit_text = check.limit_text;
+  for (const auto& t : c.tasks) {
+    const double b = task_memory_bytes(t.spec);
+    if (b > r.max_memory || r.max_memory_task < 0) {
+      r.max_memory = b;
+      r.max_memory_task = t.index;
+    }
+    if (check.enabled() && b > check.limit_bytes) ++r.over_memory_limit;
+  }
+  if (r.max_memory_task >= 0) {
+    const MemoryEstimate e = task_memory(c.tasks[static_cast<std::size_t>(r.max_memory_task)].spec);
+    r.max_memory_detail = fmt::format("{}; driven by {} = {}", e.breakdown, e.key, e.value);
+  }
   return r;
 }
 
@@ -321,6 +336,16 @@ std::string format_plan(const PlanReport& r) {
   } else {
     row("makespan", "between the bounds above; --simulate replays the scheduler");
   }
+  if (r.max_memory_task >= 0) {
+    row("memory per task", fmt::format("max {} (task {}: {})", format_bytes(r.max_memory), r.max_memory_task,
+                                       r.max_memory_detail));
+    if (r.memory_limit > 0)
+      row("memory limit", fmt::format("{} per task ({})", format_bytes(r.memory_limit), r.memory_limit_text));
+    if (r.over_memory_limit > 0)
+      o += fmt::format("  warning: {} task(s) exceed the memory limit of this machine: `memphase run` here "
+                       "refuses the campaign\n",
+                       grouped(r.over_memory_limit));
+  }
   if (r.walltime > 0) {
     const auto& a = r.alloc;
     row("walltime", fmt::format("{} (margin {}): {} usable per allocation", format_duration(r.walltime),
@@ -352,6 +377,9 @@ std::string plan_to_json(const PlanReport& r) {
                    "\"upper_bound_seconds\":{}",
                    json_number(r.total), json_number(r.core_hours), json_number(r.lower_bound),
                    json_number(r.upper_bound));
+  o += fmt::format(",\"max_task_memory_bytes\":{},\"max_memory_task\":{},\"task_memory_limit_bytes\":{},"
+                   "\"tasks_over_memory_limit\":{}",
+                   json_number(r.max_memory), r.max_memory_task, json_number(r.memory_limit), r.over_memory_limit);
   o += fmt::format(",\"simulated\":{}", r.simulated);
   if (r.simulated)
     o += fmt::format(",\"latency\":{},\"makespan_seconds\":{},\"ratio\":{},\"efficiency\":{},"

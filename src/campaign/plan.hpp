@@ -114,6 +114,7 @@ struct PlanOptions {
   bool simulate = false;         ///< run the event simulation (else analytic only)
   DispatchLatency latency;
   double gflops = 0.0;           ///< <= 0: effective_gflops()
+  double max_task_memory = 0.0;  ///< per-task memory limit (bytes) as `run --max-task-memory`; 0: its default
 };
 
 /// Everything `memphase plan` reports. Seconds unless named otherwise.
@@ -135,11 +136,20 @@ struct PlanReport {
   double mean_dispatch_wait = 0.0;  ///< per dispatch, simulated
   double walltime = 0.0, walltime_margin = 0.0;
   AllocationPlan alloc;         ///< valid when walltime > 0
+
+  // Memory (plan_campaign only; campaign/cost.hpp task_memory).
+  double max_memory = 0.0;          ///< estimated bytes of the largest task
+  std::int64_t max_memory_task = -1;  ///< its index, -1 without tasks
+  std::string max_memory_detail;    ///< its breakdown
+  double memory_limit = 0.0;        ///< the limit `run` would apply here (0: unknown)
+  std::string memory_limit_text;    ///< how that limit is set
+  std::int64_t over_memory_limit = 0;  ///< tasks `run` would refuse on this machine
 };
 
 /// Builds the report from estimates (any order; they are sorted here).
 PlanReport make_plan(std::vector<TaskEstimate> tasks, const PlanOptions& opt);
-/// Convenience: estimate_tasks(c) then make_plan, with the campaign's names.
+/// Convenience: estimate_tasks(c) then make_plan, with the campaign's names
+/// and the memory of its largest task against the limit of this machine.
 PlanReport plan_campaign(const Campaign& c, const PlanOptions& opt);
 
 /// Human table (several lines, ends with '\n').

@@ -253,6 +253,19 @@ std::optional<std::string> spec_problems(const TaskSpec& spec) {
   return std::nullopt;
 }
 
+/// The memory check of one spec: "<key> makes one task need about ... (got
+/// <value>)" when its estimate exceeds the limit, else nullopt (also when the
+/// check is disabled). `key` receives the key path it blames.
+std::optional<std::string> memory_problem(const TaskSpec& spec, const MemoryCheck& m, std::string* key = nullptr) {
+  if (!m.enabled()) return std::nullopt;
+  const MemoryEstimate e = m.estimate(spec);
+  if (e.bytes <= m.limit_bytes) return std::nullopt;
+  if (key) *key = e.key;
+  return fmt::format("{} makes one task need about {} of memory ({}), more than the {} allowed per task ({}) "
+                     "(got {})",
+                     e.key, format_bytes(e.bytes), e.breakdown, format_bytes(m.limit_bytes), m.limit_text, e.value);
+}
+
 // ------------------------------------------------------------------ grid axes
 
 class AxisParser {
@@ -760,7 +773,7 @@ std::uint64_t task_key(const TaskSpec& spec) {
   return hash64(w.str());
 }
 
-Campaign parse_campaign(const std::string& yaml_text, const std::string& source) {
+Campaign parse_campaign(const std::string& yaml_text, const std::string& source, const MemoryCheck& memory) {
   using namespace detail;
   Diagnostics diag(source);
   const YAML::Node doc = load_yaml(yaml_text, source);
@@ -900,6 +913,29 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source)
   }
   diag.throw_if_errors();
 
+  // Memory (only when asked, i.e. by `memphase run`): the base spec at the key
+  // that drives it, then every axis value on its own at that value; the
+  // combinations are checked per grid cell below.
+  if (memory.enabled()) {
+    std::string key;
+    if (const std::optional<std::string> why = memory_problem(c.base, memory, &key)) {
+      diag.error_at_key(key, *why);
+    } else {
+      for (std::size_t a = 0; a < c.axes.size(); ++a) {
+        const std::string path = join_key("grid", c.axes[a].name);
+        for (std::size_t i = 0; i < axis_values[a].size(); ++i) {
+          TaskSpec s = c.base;
+          set_axis_value(s, c.axes[a].name, axis_values[a][i].v);
+          if (const std::optional<std::string> w = memory_problem(s, memory)) {
+            diag.error(axis_values[a][i].at, fmt::format("{}: {}", index_key(path, i), *w));
+            break;  // one message per axis is enough
+          }
+        }
+      }
+    }
+    diag.throw_if_errors();
+  }
+
   std::int64_t cells = 1;
   for (const GridAxis& a : c.axes) {
     cells *= static_cast<std::int64_t>(a.values.size());
@@ -921,8 +957,11 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source)
     for (std::size_t a = 0; a < n_axes; ++a) {
       set_axis_value(s, c.axes[a].name, c.axes[a].values[static_cast<std::size_t>(idx[a])]);
     }
-    // The seed never makes a spec invalid: one check per grid cell.
-    if (const std::optional<std::string> why = spec_problems(s)) {
+    // The seed never makes a spec invalid, nor changes its memory: one check
+    // per grid cell.
+    std::optional<std::string> why = spec_problems(s);
+    if (!why) why = memory_problem(s, memory);
+    if (why) {
       std::vector<std::string> point;
       for (std::size_t a = 0; a < n_axes; ++a) {
         point.push_back(fmt::format(
@@ -958,8 +997,22 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source)
   return c;
 }
 
-Campaign load_campaign(const std::string& path) {
-  return parse_campaign(detail::read_text_file(path, "campaign file"), path);
+Campaign load_campaign(const std::string& path, const MemoryCheck& memory) {
+  return parse_campaign(detail::read_text_file(path, "campaign file"), path, memory);
+}
+
+std::string format_bytes(double b) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (!std::isfinite(b)) return fmt::format("{} B", b);
+  std::size_t u = 0;
+  while (std::fabs(b) >= 1024.0 && u + 1 < std::size(units)) {
+    b /= 1024.0;
+    ++u;
+  }
+  // Three significant digits, trailing zeros kept: "8.00 GiB", "62.5 KiB".
+  if (u == 0 || std::fabs(b) >= 100.0) return fmt::format("{:.0f} {}", b, units[u]);
+  if (std::fabs(b) >= 10.0) return fmt::format("{:.1f} {}", b, units[u]);
+  return fmt::format("{:.2f} {}", b, units[u]);
 }
 
 }  // namespace memphase

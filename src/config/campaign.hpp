@@ -61,6 +61,7 @@
 // parse_campaign() reads this form back (the first key marks it), giving the
 // same tasks, keys and canonical text.
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -110,11 +111,42 @@ struct Campaign {
   std::vector<CampaignTask> tasks;  ///< cartesian product, axes outer..inner, seeds innermost
 };
 
+/// Estimated peak memory of one task (campaign/cost.hpp task_memory()): the
+/// bytes, the terms that make them up (for messages), and the field of the
+/// spec that drives them most, with its value.
+struct MemoryEstimate {
+  double bytes = 0.0;
+  std::string breakdown;  ///< "BPTT buffers 100 units x 128 trials x 96 steps: 4.72 MiB; ..."
+  std::string key;        ///< key path, e.g. "task.delay"
+  std::string value;      ///< its value, e.g. "1e+09"
+};
+
+/// The working-set limit of one task, checked at validation by `memphase
+/// run` (on every rank, so a job refuses an absurd task before any
+/// collective work instead of losing a rank to it). Disabled by default:
+/// status, gather and analyze read run directories without it.
+struct MemoryCheck {
+  double limit_bytes = 0.0;  ///< <= 0: no check
+  std::string limit_text;    ///< how the limit was set, for the message ("half of this machine's 23.4 GiB ...")
+  std::function<MemoryEstimate(const TaskSpec&)> estimate;
+  bool enabled() const { return limit_bytes > 0 && static_cast<bool>(estimate); }
+};
+
 /// Parses and validates campaign YAML text and expands the grid. Every error
-/// is a ConfigError naming `source`, the key path and the bad value.
-Campaign parse_campaign(const std::string& yaml_text, const std::string& source);
+/// is a ConfigError naming `source`, the key path and the bad value. With an
+/// enabled `memory` check, a task whose estimate exceeds the limit is an
+/// error too, at the key that drives it (the base sections), at the grid
+/// value (one axis alone), or at `grid` for a combination of axis values:
+///   "x.yaml:7:10: grid.delay[2]: task.delay = 1e+09 needs about 1.47 TiB of
+///    memory per task (...), more than the 11.7 GiB allowed (...)"
+Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
+                        const MemoryCheck& memory = {});
 /// Reads and parses a file (IoError if unreadable).
-Campaign load_campaign(const std::string& path);
+Campaign load_campaign(const std::string& path, const MemoryCheck& memory = {});
+
+/// Bytes in binary units with 3 significant digits: "512 B", "4.72 MiB",
+/// "1.47 TiB".
+std::string format_bytes(double bytes);
 
 /// Key of one task (xxh64 of its encoded TaskSpec).
 std::uint64_t task_key(const TaskSpec& spec);

@@ -1,17 +1,23 @@
 // `memphase plan`: the LPT list schedule against hand-computed optima, the
 // lower and list-scheduling bounds, dispatch latency, walltime allocations
 // (including the engine's "do not start what cannot finish" rule), parsing
-// of the flags, and the speed of the 63,000 x 1,024 simulation.
+// of the flags, and the speed of the 63,000 x 1,024 simulation. Also the
+// memory model of one task: its estimate, the refusal of an absurd task at
+// validation (message pinned), and the largest task of a plan.
 #include "campaign/plan.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <random>
 #include <vector>
 
+#include "campaign/cost.hpp"
+#include "config/campaign.hpp"
 #include "core/error.hpp"
 
 namespace memphase {
@@ -260,5 +266,191 @@ TEST(Plan, FormatsDurations) {
   EXPECT_EQ(format_duration(std::numeric_limits<double>::infinity()), "never");
 }
 
+
+// ------------------------------------------------------------------ memory
+
+/// A memory check with a fixed limit (the default depends on the machine).
+MemoryCheck limit_of(double bytes) {
+  MemoryCheck m = task_memory_check(bytes);
+  EXPECT_EQ(m.limit_bytes, bytes);
+  return m;
+}
+
+constexpr const char* kSmall = R"(name: small
+family: dcdt-nopost
+grid:
+  lr: [0.1, 0.05]
+  delay: [0, 200]
+seeds: 2
+)";
+
+TEST(Memory, ReferenceTaskEstimateFollowsTheBuffers) {
+  // N 100, reps 64 (B 128), cue 30 + delay 200 + response 50 ms at dt 5:
+  // T = 6 + 40 + 10 = 56 steps; 3,000 epochs at lr 0.01 (30 / lr).
+  TaskSpec s;
+  s.task.delay = 200;
+  s.train.lr = 0.01;
+  const double N = 100, B = 128, T = 56, E = 3000;
+  const double bptt = 4 * ((N + 2) * B * T + 3 * B * N + N * N) + 8 * T;
+  const double free_run = 8 * 9 * T * (2 * N + 5);
+  const double curves = 4 * 16 * E;
+  const double weights = 8 * 4 * (N * N + 6 * N + 2);
+  const MemoryEstimate e = task_memory(s);
+  EXPECT_DOUBLE_EQ(e.bytes, bptt + free_run + curves + weights);
+  EXPECT_DOUBLE_EQ(task_memory_bytes(s), e.bytes);
+  EXPECT_THAT(e.breakdown, HasSubstr("BPTT buffers 100 units x 128 trials x 56 steps: 2.97 MiB"));
+  EXPECT_THAT(e.breakdown, HasSubstr("free run 9 x 56 steps x 100 units"));
+  EXPECT_THAT(e.breakdown, HasSubstr("curves 3000 epochs"));
+  // What drives a large one: the field furthest above the reference task.
+  s.task.delay = 1e6;
+  EXPECT_EQ(task_memory(s).key, "task.delay");
+  EXPECT_EQ(task_memory(s).value, "1000000");
+  s.task.delay = 200;
+  s.model.n = 2000;
+  EXPECT_EQ(task_memory(s).key, "model.n");
+  s.model.n = 100;
+  s.train.epochs = 1'000'000'000'000;
+  EXPECT_EQ(task_memory(s).key, "train.epochs");
+  s.train.epochs = 0;
+  s.train.lr = 1e-12;  // epochs: auto = 30 / lr
+  EXPECT_EQ(task_memory(s).key, "train.lr");
+}
+
+TEST(Memory, AbsurdDelayIsRefusedAtValidationWithItsEstimate) {
+  // delay: 1e9 ms is 2e8 steps: it used to start and run for ever.
+  const std::string text = std::string(R"(name: absurd
+family: dcdt-post
+grid:
+  lr: [0.1, 0.05]
+seeds: 2
+task: {delay: 1e9}
+)");
+  EXPECT_NO_THROW(parse_campaign(text, "run.yaml"));  // without the check (status, gather)
+  const MemoryCheck m = limit_of(8.0 * 1024 * 1024 * 1024);
+  EXPECT_THAT([&] { parse_campaign(text, "run.yaml", m); },
+              ::testing::ThrowsMessage<ConfigError>(::testing::StrEq(
+                  "run.yaml:6:15: task.delay makes one task need about 12.2 TiB of memory (BPTT buffers 100 "
+                  "units x 128 trials x 200000022 steps: 9.50 TiB; free run 9 x 200000022 steps x 100 units: "
+                  "2.68 TiB; curves 1000 epochs: 62.5 KiB; weights 8 copies of 100 units: 331 KiB), more than "
+                  "the 8.00 GiB allowed per task (--max-task-memory 8.00 GiB) (got 1000000000)")));
+}
+
+TEST(Memory, GridValueAndGridPointAreRefusedWhereTheyAreWritten) {
+  const MemoryCheck m = limit_of(1.0 * 1024 * 1024 * 1024);
+  // One axis value alone: at that value.
+  const std::string one = R"(name: g
+family: dcdt-nopost
+grid:
+  lr: [0.1]
+  delay: [0, 200, 5e6]
+seeds: 1
+)";
+  EXPECT_THAT([&] { parse_campaign(one, "g.yaml", m); },
+              ::testing::ThrowsMessage<ConfigError>(::testing::AllOf(
+                  HasSubstr("g.yaml:5:19: grid.delay[2]: task.delay makes one task need about"),
+                  HasSubstr("more than the 1.00 GiB allowed per task"), HasSubstr("(got 5000000)"))));
+  // Each value fits, their combination does not: at the grid.
+  const std::string both = R"(name: g
+family: dcdt-nopost
+grid:
+  n: [100, 2000]
+  delay: [0, 20000]
+seeds: 1
+)";
+  EXPECT_THAT([&] { parse_campaign(both, "g.yaml", m); },
+              ::testing::ThrowsMessage<ConfigError>(::testing::AllOf(
+                  HasSubstr("g.yaml:4:3: grid point (n=2000, delay=20000.0): task.delay makes one task need "
+                            "about 5.05 GiB of memory (BPTT buffers 2000 units x 128 trials x 4016 steps: 3.85 GiB;"),
+                  HasSubstr("more than the 1.00 GiB allowed per task"))));
+}
+
+TEST(Memory, LimitComesFromTheFlagTheEnvironmentOrHalfTheMemory) {
+  EXPECT_DOUBLE_EQ(parse_bytes("64G", "x"), 64.0 * 1024 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(parse_bytes("512MiB", "x"), 512.0 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(parse_bytes("1.5T", "x"), 1.5 * 1024.0 * 1024 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(parse_bytes("2048", "x"), 2048.0);
+  EXPECT_DOUBLE_EQ(parse_bytes("100k", "x"), 102400.0);
+  for (const char* bad : {"", "G", "-1G", "12Q", "0", "1e999"})
+    EXPECT_THAT([&] { parse_bytes(bad, "--max-task-memory"); },
+                ::testing::ThrowsMessage<ConfigError>(HasSubstr("--max-task-memory: expected a size")));
+  const MemoryCheck by_flag = task_memory_check(1e9);
+  EXPECT_EQ(by_flag.limit_text, "--max-task-memory 954 MiB");
+  ::setenv("MEMPHASE_MAX_TASK_MEMORY", "3G", 1);
+  const MemoryCheck by_env = task_memory_check();
+  ::unsetenv("MEMPHASE_MAX_TASK_MEMORY");
+  EXPECT_DOUBLE_EQ(by_env.limit_bytes, 3.0 * 1024 * 1024 * 1024);
+  EXPECT_EQ(by_env.limit_text, "MEMPHASE_MAX_TASK_MEMORY=3G");
+  const MemoryCheck by_default = task_memory_check();
+  if (available_memory() > 0) {
+    EXPECT_DOUBLE_EQ(by_default.limit_bytes, 0.5 * available_memory());
+    EXPECT_THAT(by_default.limit_text, HasSubstr("half of the"));
+  }
+}
+
+TEST(Memory, PlanReportsTheLargestTask) {
+  const Campaign c = parse_campaign(kSmall, "small.yaml");
+  PlanOptions opt;
+  opt.gflops = 1.0;
+  opt.max_task_memory = 1024.0 * 1024;  // 1 MiB: every task is over
+  const PlanReport r = plan_campaign(c, opt);
+  // The longest trials (delay 200; 1,000 epochs at both lr): tasks 2, 3, 6
+  // and 7; the first is reported.
+  EXPECT_EQ(r.max_memory_task, 2);
+  EXPECT_DOUBLE_EQ(r.max_memory, task_memory_bytes(c.tasks[2].spec));
+  EXPECT_EQ(r.over_memory_limit, 8);
+  const std::string h = format_plan(r);
+  EXPECT_THAT(h, HasSubstr("memory per task       max 4.15 MiB (task 2: BPTT buffers 100 units x 128 trials x 56"));
+  EXPECT_THAT(h, HasSubstr("memory limit          1.00 MiB per task (--max-task-memory 1.00 MiB)"));
+  EXPECT_THAT(h, HasSubstr("warning: 8 task(s) exceed the memory limit"));
+  EXPECT_THAT(plan_to_json(r), HasSubstr("\"max_memory_task\":2,\"task_memory_limit_bytes\":1048576,"
+                                         "\"tasks_over_memory_limit\":8"));
+}
+
+// ------------------------------------------------------------------ ETA
+
+TEST(Eta, CalibratedEtaIsTheCostModelScaledByTheObservedRatio) {
+  // Nothing left: 0. Unknown ranks: NaN.
+  EXPECT_EQ(calibrated_eta(0.0, 0.0, 1.3, 4), 0.0);
+  EXPECT_TRUE(std::isnan(calibrated_eta(10.0, 2.0, 1.0, 0)));
+  // Spread over P ranks, or the longest task if that is longer.
+  EXPECT_DOUBLE_EQ(calibrated_eta(100.0, 2.0, 1.5, 4), 25.0 * 1.5);
+  EXPECT_DOUBLE_EQ(calibrated_eta(100.0, 40.0, 1.5, 4), 40.0 * 1.5);
+  CostCalibration c;
+  EXPECT_EQ(c.ratio(), 1.0);  // uncalibrated
+  c.add(10.0, 12.0);
+  c.add(30.0, 36.0);
+  EXPECT_DOUBLE_EQ(c.ratio(), 1.2);
+}
+
+TEST(Eta, RemainingWorkFollowsTheCommitsOfALongestFirstRun) {
+  // The progress line of a 612-network campaign said 58 min (throughput of
+  // the first, longest tasks, extrapolated) where the truth was 30. Here: 6
+  // tasks queued longest first on 2 ranks; after the two longest commit, the
+  // throughput extrapolation says 2 x the elapsed time, the cost model the
+  // time the rest takes.
+  const std::vector<double> est = {40, 30, 10, 10, 5, 5};
+  RemainingWork w;
+  for (const double e : est) w.add(e);
+  EXPECT_DOUBLE_EQ(w.seconds(), 100.0);
+  EXPECT_DOUBLE_EQ(w.longest(), 40.0);
+  EXPECT_DOUBLE_EQ(calibrated_eta(w.seconds(), w.longest(), 1.0, 2), 50.0);
+  CostCalibration c;
+  w.remove(40);
+  c.add(40, 44);  // 10 % slower than the model
+  w.remove(30);
+  c.add(30, 33);
+  EXPECT_EQ(w.tasks(), 4u);
+  EXPECT_DOUBLE_EQ(w.seconds(), 30.0);
+  EXPECT_DOUBLE_EQ(w.longest(), 10.0);
+  EXPECT_DOUBLE_EQ(calibrated_eta(w.seconds(), w.longest(), c.ratio(), 2), 15.0 * 1.1);
+  const double elapsed = 44.0, throughput_eta = 4.0 / (2.0 / elapsed);
+  EXPECT_GT(throughput_eta, 5 * calibrated_eta(w.seconds(), w.longest(), c.ratio(), 2));
+  for (const double e : {10.0, 10.0, 5.0, 5.0}) w.remove(e);
+  EXPECT_EQ(w.tasks(), 0u);
+  EXPECT_EQ(w.seconds(), 0.0);
+  EXPECT_EQ(calibrated_eta(w.seconds(), w.longest(), c.ratio(), 2), 0.0);
+  w.remove(1.0);  // not there: ignored
+  EXPECT_EQ(w.tasks(), 0u);
+}
 }  // namespace
 }  // namespace memphase
