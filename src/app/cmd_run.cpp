@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "app/commands.hpp"
+#include "campaign/cost.hpp"
 #include "campaign/gather.hpp"
 #include "campaign/plan.hpp"
 #include "campaign/run_dir.hpp"
@@ -59,8 +60,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   c->add_option("--progress-every", o->progress_seconds, "seconds between progress lines")->capture_default_str();
   c->add_flag("--no-gather", [o](std::int64_t) { o->gather = false; }, "do not write campaign.h5 at the end");
-  c->callback([o, walltime, &exit_code]() {
+  auto max_mem = std::make_shared<std::string>();
+  c->add_option("--max-task-memory", *max_mem,
+                "refuse tasks whose estimated memory exceeds this (64G, 512M, bytes; default "
+                "MEMPHASE_MAX_TASK_MEMORY, else half of this node's memory)");
+  c->callback([o, walltime, max_mem, &exit_code]() {
     o->walltime = parse_walltime(*walltime, "--walltime");
+    if (!max_mem->empty()) o->max_task_memory = parse_bytes(*max_mem, "--max-task-memory");
     exit_code = with_mpi([&](const boost::mpi::communicator& world) { return run_campaign(world, *o); });
   });
 }

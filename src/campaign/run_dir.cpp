@@ -175,7 +175,7 @@ std::int64_t prepare_run_dir(const RunPaths& p, const Campaign& c, bool extend, 
   return now.sessions;
 }
 
-JournalIndex index_journals(const RunPaths& p) {
+JournalIndex index_journals(const RunPaths& p, const IndexOptions& opt) {
   JournalIndex idx;
   if (!fs::is_directory(p.journal_dir())) return idx;
   std::vector<std::string> files;
@@ -183,14 +183,44 @@ JournalIndex index_journals(const RunPaths& p) {
     if (e.is_regular_file() && e.path().extension() == ".log") files.push_back(e.path().string());
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    const JournalScan scan = scan_journal(f, [&](JournalRecord&& r) {
-      auto [it, inserted] = idx.committed.try_emplace(r.key, CommittedRef{r.file, r.offset});
+    const JournalView v = read_journal_view(f, opt.summarize || opt.repair);
+    ++idx.files;
+    idx.from_index += v.indexed;
+    idx.from_journal += v.records.size() - v.indexed;
+    idx.journal_bytes += v.size;
+    idx.read_bytes += v.size - v.covered;
+    if (v.index == IndexState::missing) ++idx.index_missing;
+    if (v.index == IndexState::stale) ++idx.index_stale;
+    for (const IndexedRecord& r : v.records) {
+      auto [it, inserted] = idx.committed.try_emplace(r.key, CommittedRef{f, r.offset, r.summary, r.summarized});
       if (!inserted) ++idx.duplicates;
-    });
-    idx.torn += scan.torn_files;
-    for (const auto& w : scan.warnings) idx.warnings.push_back(w);
+    }
+    idx.torn += v.torn_tail ? 1 : 0;
+    for (const auto& w : v.warnings) idx.warnings.push_back(w);
+    if (opt.repair && v.index != IndexState::current) {
+      try {
+        write_index(v);
+        ++idx.index_rebuilt;
+      } catch (const IoError& e) {
+        idx.warnings.push_back(fmt::format("cannot rebuild a journal index: {}", e.what()));
+      }
+    }
   }
   return idx;
+}
+
+JournalIndex reindex_journals(const RunPaths& p) {
+  read_manifest(p);  // CampaignError if DIR is not a campaign directory
+  const RunLock lock(p.dir);
+  return index_journals(p, {.summarize = true, .repair = true});
+}
+
+CommitLog::CommitLog(const std::string& journal) : journal_(journal), index_(journal, journal_.size()) {}
+
+FrameInfo CommitLog::commit(std::uint64_t key, const TaskResult& r) {
+  const FrameInfo f = journal_.append(key, encode_result(r));
+  index_.add({key, f.offset, f.size, f.hash, summarize(r), true});
+  return f;
 }
 
 std::vector<std::pair<std::uint64_t, CommittedRef>> in_file_order(const JournalIndex& idx) {

@@ -5,6 +5,7 @@
 //   DIR/campaign.yaml      canonical campaign text (compared on resume)
 //   DIR/lock               flock(2) held by rank 0 of the running job
 //   DIR/journal/s<S>-r<R>.log   committed results of session S, rank R
+//   DIR/journal/s<S>-r<R>.idx   its index (derived; io/journal_index.hpp)
 //   DIR/ckpt/<key>.ckpt    checkpoint of an in-flight task
 //   DIR/logs/s<S>-r<R>.log structured log lines
 //   DIR/campaign.h5        written by gather
@@ -19,6 +20,8 @@
 
 #include "config/campaign.hpp"
 #include "core/result.hpp"
+#include "io/durable.hpp"
+#include "io/journal_index.hpp"
 #include "train/trainer.hpp"
 
 namespace memphase {
@@ -65,21 +68,67 @@ bool is_grid_superset(const Campaign& old_c, const Campaign& new_c);
 std::int64_t prepare_run_dir(const RunPaths& p, const Campaign& c, bool extend,
                              bool ignore_version);
 
-/// Location of one committed result.
+/// Location of one committed result, and its summary when known.
 struct CommittedRef {
   std::string file;
   std::uint64_t offset = 0;
+  RecordSummary summary;     ///< valid when `summarized`
+  bool summarized = false;   ///< from the journal's index, or decoded from the journal
 };
 
-/// Scans every journal of DIR: committed task key -> first record. Counts of
-/// duplicate commits (must be 0) and torn tails are returned for reporting.
+/// Every committed record of DIR's journals: committed task key -> first
+/// record. Counts of duplicate commits (must be 0) and torn tails are
+/// returned for reporting, and how much the journal indexes saved.
 struct JournalIndex {
   std::map<std::uint64_t, CommittedRef> committed;
   std::size_t duplicates = 0;
   std::size_t torn = 0;
   std::vector<std::string> warnings;
+
+  std::size_t files = 0;            ///< journals read
+  std::size_t from_index = 0;       ///< records listed by a journal index
+  std::size_t from_journal = 0;     ///< records read from the journals themselves
+  std::uint64_t journal_bytes = 0;  ///< total size of the journals
+  std::uint64_t read_bytes = 0;     ///< journal bytes read past the indexes
+  std::size_t index_missing = 0, index_stale = 0;  ///< journals whose index was not used at all
+  std::size_t index_rebuilt = 0;    ///< indexes rewritten (IndexOptions::repair)
 };
-JournalIndex index_journals(const RunPaths& p);
+
+struct IndexOptions {
+  /// Decode the records read from the journals themselves (past or without
+  /// an index), so that every CommittedRef has a summary.
+  bool summarize = false;
+  /// Rewrite every index that is not current (implies summarize). Only
+  /// under the run lock, before this session's ranks open their journals.
+  bool repair = false;
+};
+
+/// Reads every journal of DIR through its index (io/journal_index.hpp): the
+/// indexed records cost 80 bytes each, the rest is read and verified from
+/// the journal. Journal files are visited in name order. Never writes unless
+/// opt.repair.
+JournalIndex index_journals(const RunPaths& p, const IndexOptions& opt = {});
+
+/// `memphase status --reindex`: takes the run lock (CampaignError if a run
+/// holds it) and rewrites every journal index that is not current. Returns
+/// the index with index_rebuilt set.
+JournalIndex reindex_journals(const RunPaths& p);
+
+/// The journal of this rank in this session, and its index: commit()
+/// appends the record and returns once it is durable, then appends its index
+/// entry (best effort: see index_warning()).
+class CommitLog {
+ public:
+  explicit CommitLog(const std::string& journal);
+  FrameInfo commit(std::uint64_t key, const TaskResult& r);
+  /// Non-empty once the index could not be kept; the journal is unaffected.
+  const std::string& index_warning() const { return index_.warning(); }
+  const std::string& path() const { return journal_.path(); }
+
+ private:
+  JournalWriter journal_;
+  JournalIndexWriter index_;
+};
 
 /// Committed records ordered by (file, offset), so that decoding them reads
 /// every journal sequentially.

@@ -85,6 +85,16 @@ int error_type(const std::exception& e) {
   return 2;
 }
 
+/// A JSON string literal (quotes and backslashes escaped) for log events.
+std::string detail_json(const std::string& s) {
+  std::string o = "\"";
+  for (const char ch : s) {
+    if (ch == '"' || ch == '\\') o += '\\';
+    if (static_cast<unsigned char>(ch) >= 0x20) o += ch;
+  }
+  return o + "\"";
+}
+
 std::string fmt_duration(double s) {
   if (!(s >= 0) || s > 1e9) return "?";
   const long t = static_cast<long>(s + 0.5);
@@ -122,8 +132,18 @@ class Engine {
   bool train_task(std::int64_t idx, const std::function<void()>& poll);
   /// The same for a task driven through train/runner.hpp (ghost, WCRNN).
   bool train_runner_task(std::int64_t idx, const std::function<void()>& poll);
-  /// Journal record + checkpoint removal + task_done event of a finished task.
+  /// Journal record (and index entry) + checkpoint removal + task_done event
+  /// of a finished task.
   void commit(std::int64_t idx, const TaskResult& r);
+  /// Journal record and index entry; warns once if the index stops being kept.
+  void append(std::uint64_t key, const TaskResult& r) {
+    journal_.commit(key, r);
+    if (!index_warned_ && !journal_.index_warning().empty()) {
+      index_warned_ = true;
+      spdlog::warn("rank {}: {}", comm_.rank(), journal_.index_warning());
+      event(fmt::format("\"event\":\"index_disabled\",\"why\":{}", detail_json(journal_.index_warning())));
+    }
+  }
   /// Warning + bad_checkpoint event: task idx restarts from scratch.
   void bad_checkpoint(std::int64_t idx, const std::string& why) {
     spdlog::warn("rank {}: checkpoint of task {} ({}) is unusable ({}); restarting it from scratch", comm_.rank(),
@@ -140,9 +160,10 @@ class Engine {
   const RunOptions& opt_;
   const Campaign& c_;
   const RunPaths& p_;
-  JournalWriter journal_;
+  CommitLog journal_;
   std::shared_ptr<spdlog::logger> log_;
   bool stop_ = false;
+  bool index_warned_ = false;
   std::int64_t last_train_ms_ = 0;
 };
 
@@ -154,7 +175,7 @@ bool Engine::train_task(std::int64_t idx, const std::function<void()>& poll) {
     event(fmt::format("\"event\":\"task_start\",\"task\":{},\"key\":\"{}\",\"from_epoch\":0", idx,
                       hex64(task.key)));
     const TaskResult r = run_toy_task(task.spec);
-    journal_.append(task.key, encode_result(r));
+    append(task.key, r);
     last_train_ms_ = static_cast<std::int64_t>(r.train_seconds * 1e3);
     event(fmt::format("\"event\":\"task_done\",\"task\":{},\"key\":\"{}\",\"status\":\"{}\","
                       "\"class\":{},\"epochs\":{},\"seconds\":{:.6f}",
@@ -199,7 +220,7 @@ bool Engine::train_task(std::int64_t idx, const std::function<void()>& poll) {
 
 void Engine::commit(std::int64_t idx, const TaskResult& r) {
   const CampaignTask& task = c_.tasks[static_cast<std::size_t>(idx)];
-  journal_.append(task.key, encode_result(r));
+  append(task.key, r);
   remove_checkpoint(p_, task.key);
   last_train_ms_ = static_cast<std::int64_t>(r.train_seconds * 1e3);
   event(fmt::format("\"event\":\"task_done\",\"task\":{},\"key\":\"{}\",\"status\":\"{}\","
@@ -262,10 +283,15 @@ bool Engine::train_runner_task(std::int64_t idx, const std::function<void()>& po
 // ---------------------------------------------------------------- rank 0
 class Master {
  public:
-  Master(Engine& e, std::deque<std::int64_t> queue, std::int64_t already_done, double deadline_s)
+  /// `calibration`: the cost model calibrated on the tasks committed by
+  /// earlier sessions (their train_seconds from the journal index).
+  Master(Engine& e, std::deque<std::int64_t> queue, std::int64_t already_done, double deadline_s,
+         CostCalibration calibration)
       : e_(e), queue_(std::move(queue)), done_(already_done), total_(static_cast<std::int64_t>(e.c_.tasks.size())),
         busy_(static_cast<std::size_t>(e.comm_.size()), false), start_(Clock::now()),
-        deadline_s_(deadline_s) {}
+        deadline_s_(deadline_s), calib_(calibration) {
+    for (const std::int64_t idx : queue_) remaining_.add(estimate(idx));
+  }
 
   void run() {
     const int workers = e_.comm_.size() - 1;
@@ -305,8 +331,7 @@ class Master {
     const double left = seconds_left();
     for (auto it = queue_.begin(); it != queue_.end(); ++it) {
       // Walltime: do not start a task whose estimate exceeds the time left.
-      const double est = task_cost(e_.c_.tasks[static_cast<std::size_t>(*it)].spec) /
-                         (effective_gflops() * 1e9) * speed_factor();
+      const double est = estimate(*it) * speed_factor();
       if (deadline_s_ > 0 && est > left) continue;
       const std::int64_t v = *it;
       queue_.erase(it);
@@ -330,14 +355,18 @@ class Master {
     }
   }
 
-  double speed_factor() const { return est_s_ > 0 && real_s_ > 0 ? real_s_ / est_s_ : 1.0; }
+  /// Cost-model seconds of task idx (uncalibrated).
+  double estimate(std::int64_t idx) const { return task_seconds(e_.c_.tasks[static_cast<std::size_t>(idx)].spec); }
+
+  double speed_factor() const { return calib_.ratio(); }
 
   /// Records a commit; observed/estimated time calibrates the cost model.
   void note_done(std::int64_t idx, std::int64_t train_ms) {
     ++done_;
     ++done_now_;
-    real_s_ += static_cast<double>(train_ms) * 1e-3;
-    est_s_ += task_cost(e_.c_.tasks[static_cast<std::size_t>(idx)].spec) / (effective_gflops() * 1e9);
+    const double est = estimate(idx);
+    calib_.add(est, static_cast<double>(train_ms) * 1e-3);
+    remaining_.remove(est);
   }
 
   void broadcast_stop_soon() {
@@ -396,10 +425,14 @@ class Master {
     const double el = std::chrono::duration<double>(now - start_).count();
     const double rate = el > 0 ? done_now_ / el * 3600.0 : 0.0;
     const std::int64_t running = in_flight_ + std::count(busy_.begin(), busy_.end(), true);
-    const double eta = done_now_ > 0 ? (total_ - done_) / (done_now_ / el) : -1;
-    fmt::print("[progress] {}/{} done ({:.1f}%), {} in flight, {:.0f} networks/h, elapsed {}, ETA {}\n",
+    // The cost model's estimate of the tasks not yet committed, calibrated on
+    // the committed ones, as `memphase status` computes it. (The throughput of
+    // this session is no ETA: tasks run longest first.)
+    const double eta = calibrated_eta(remaining_.seconds(), remaining_.longest(), speed_factor(), e_.comm_.size());
+    fmt::print("[progress] {}/{} done ({:.1f}%), {} in flight, {:.0f} networks/h, elapsed {}, ETA {} "
+               "(cost model x {:.3g})\n",
                done_, total_, 100.0 * done_ / std::max<std::int64_t>(1, total_), running, rate,
-               fmt_duration(el), fmt_duration(eta));
+               fmt_duration(el), fmt_duration(eta), speed_factor());
     std::fflush(stdout);
     e_.event(fmt::format("\"event\":\"progress\",\"done\":{},\"total\":{},\"per_hour\":{:.1f}", done_,
                          total_, rate));
@@ -413,7 +446,8 @@ class Master {
   int left_ = 0;
   Clock::time_point start_, last_progress_{};
   double deadline_s_ = 0;
-  double est_s_ = 0, real_s_ = 0;
+  CostCalibration calib_;    ///< real / estimated training time of committed tasks
+  RemainingWork remaining_;  ///< estimates of the tasks not yet committed
 };
 
 // ---------------------------------------------------------------- workers
@@ -455,7 +489,9 @@ int run_campaign(const mpi::communicator& comm, const RunOptions& opt) {
     std::optional<std::string> err;
     int type = 1;
     try {
-      c = load_campaign(opt.campaign_path);
+      // Every rank also checks the memory of every task (the limit is this
+      // node's), so that an absurd size fails here, on every rank alike.
+      c = load_campaign(opt.campaign_path, task_memory_check(opt.max_task_memory));
     } catch (const std::exception& ex) {
       err = ex.what();
       type = error_type(ex);
@@ -477,7 +513,10 @@ int run_campaign(const mpi::communicator& comm, const RunOptions& opt) {
         make_dirs(p.dir);
         lock = std::make_unique<RunLock>(p.dir);
         session = prepare_run_dir(p, c, opt.extend, opt.ignore_version);
-        idx = index_journals(p);
+        // Through the journal indexes (and rebuild those that are not
+        // current: we hold the lock, and this session's journals do not
+        // exist yet).
+        idx = index_journals(p, {.summarize = true, .repair = true});
       } catch (const std::exception& ex) {
         err = ex.what();
         type = error_type(ex);
@@ -494,14 +533,22 @@ int run_campaign(const mpi::communicator& comm, const RunOptions& opt) {
     if (comm.rank() == 0) {
       for (const auto& w : idx.warnings) spdlog::warn("{}", w);
       std::vector<std::int64_t> pending;
+      CostCalibration calibration;  // on the tasks committed before this session
       for (const auto& t : c.tasks) {
-        if (idx.committed.count(t.key)) ++done_before;
-        else pending.push_back(t.index);
+        const auto it = idx.committed.find(t.key);
+        if (it == idx.committed.end()) {
+          pending.push_back(t.index);
+          continue;
+        }
+        ++done_before;
+        if (it->second.summarized) calibration.add(task_seconds(t.spec), it->second.summary.train_seconds);
       }
       // Longest first; ties by grid order so the schedule is reproducible.
+      // (Costs computed once: at 10^5 tasks a cost per comparison took seconds.)
+      std::vector<double> cost(c.tasks.size(), 0.0);
+      for (const std::int64_t i : pending) cost[static_cast<std::size_t>(i)] = task_cost(c.tasks[static_cast<std::size_t>(i)].spec);
       std::stable_sort(pending.begin(), pending.end(), [&](std::int64_t a, std::int64_t b) {
-        return task_cost(c.tasks[static_cast<std::size_t>(a)].spec) >
-               task_cost(c.tasks[static_cast<std::size_t>(b)].spec);
+        return cost[static_cast<std::size_t>(a)] > cost[static_cast<std::size_t>(b)];
       });
       double deadline = opt.walltime;
       if (const double slurm = slurm_seconds_left(); slurm > 0 && (deadline <= 0 || slurm < deadline))
@@ -512,7 +559,7 @@ int run_campaign(const mpi::communicator& comm, const RunOptions& opt) {
       std::fflush(stdout);
       engine.event(fmt::format("\"event\":\"run_start\",\"tasks\":{},\"committed\":{},\"ranks\":{}",
                                c.tasks.size(), done_before, comm.size()));
-      Master m(engine, std::deque<std::int64_t>(pending.begin(), pending.end()), done_before, deadline);
+      Master m(engine, std::deque<std::int64_t>(pending.begin(), pending.end()), done_before, deadline, calibration);
       m.run();
     } else {
       worker_loop(engine);

@@ -22,6 +22,9 @@ struct RunOptions {
   double walltime_margin = 60.0;
   double progress_seconds = 10.0;  ///< progress line interval on rank 0
   bool gather = true;              ///< write campaign.h5 when all tasks are done
+  /// Memory limit of one task at validation, bytes (0: MEMPHASE_MAX_TASK_MEMORY,
+  /// else half of this node's memory; campaign/cost.hpp task_memory_check).
+  double max_task_memory = 0.0;
   std::string command_line;
 };
 

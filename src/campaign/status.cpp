@@ -10,6 +10,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "campaign/cost.hpp"
 #include "campaign/plan.hpp"
 #include "campaign/run_dir.hpp"
 #include "core/error.hpp"
@@ -38,6 +39,15 @@ bool parse_hex64(const std::string& s, std::uint64_t& out) {
 
 /// 3 significant digits below 100, else no decimals: "0.00153", "12.5", "1446".
 std::string sig3(double v) { return std::fabs(v) >= 100 ? fmt::format("{:.0f}", v) : fmt::format("{:.3g}", v); }
+
+/// "5.27 GB", "812 kB", "36 B" (decimal units, 3 significant digits).
+std::string bytes_text(std::uint64_t b) {
+  const double v = static_cast<double>(b);
+  if (v >= 1e9) return fmt::format("{:.3g} GB", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.3g} MB", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.3g} kB", v / 1e3);
+  return fmt::format("{} B", b);
+}
 
 std::string percent(std::int64_t part, std::int64_t whole) {
   return fmt::format("{:.1f} %", whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
@@ -97,14 +107,14 @@ StatusReport compute_status(const Campaign& c, const std::map<std::uint64_t, Com
                                      r.unknown_checkpoints));
 
   r.core_hours = real_s / 3600.0;
-  if (r.done > 0 && r.est_done_seconds > 0 && real_s > 0) r.speed_ratio = real_s / r.est_done_seconds;
+  r.speed_ratio = CostCalibration{real_s, r.est_done_seconds}.ratio();
   if (r.core_hours > 0) r.networks_per_core_hour = static_cast<double>(r.done) / r.core_hours;
   r.networks_per_hour = r.ranks > 0 ? r.networks_per_core_hour * r.ranks : 0.0;
   r.remaining_core_hours = r.est_remaining_seconds * r.speed_ratio / 3600.0;
-  if (r.remaining() == 0) r.eta_seconds = 0.0;
-  else if (r.ranks > 0)
-    r.eta_seconds = std::max(r.est_remaining_seconds / r.ranks, r.longest_remaining_seconds) * r.speed_ratio;
-  else r.eta_seconds = std::numeric_limits<double>::quiet_NaN();
+  // The same arithmetic as `run`'s progress line (campaign/cost.hpp).
+  r.eta_seconds = r.remaining() == 0 ? 0.0
+                                     : calibrated_eta(r.est_remaining_seconds, r.longest_remaining_seconds,
+                                                      r.speed_ratio, r.ranks);
   return r;
 }
 
@@ -140,20 +150,18 @@ StatusReport read_status(const std::string& dir, int ranks, double gflops) {
   const RunCampaign rc = open_run_dir(p);
   const Manifest& m = rc.manifest;
   const Campaign& c = rc.campaign;
-  const JournalIndex idx = index_journals(p);
+  // The journal indexes give every summary; only records past an index (or
+  // of a journal without one) are read and decoded. Nothing is written.
+  const JournalIndex idx = index_journals(p, {.summarize = true});
   std::map<std::uint64_t, CommitSummary> committed;
-  std::vector<std::string> decode_warnings;
-  for (const auto& [key, ref] : in_file_order(idx)) {
+  for (const auto& [key, ref] : idx.committed) {
     CommitSummary s;
-    try {
-      const TaskResult t = read_result(ref, key);
-      s.status = t.status;
-      s.net_class = t.cls.net_class;
-      s.learned = t.cls.learned;
-      s.train_seconds = t.train_seconds;
-    } catch (const Error& e) {
-      s.decoded = false;
-      decode_warnings.push_back(fmt::format("cannot decode a committed record: {}", e.what()));
+    s.decoded = ref.summarized;
+    if (ref.summarized) {
+      s.status = ref.summary.status;
+      s.net_class = ref.summary.net_class;
+      s.learned = ref.summary.learned;
+      s.train_seconds = ref.summary.train_seconds;
     }
     committed.emplace(key, s);
   }
@@ -167,6 +175,13 @@ StatusReport read_status(const std::string& dir, int ranks, double gflops) {
   r.sessions = m.sessions;
   r.torn = idx.torn;
   r.duplicates = idx.duplicates;
+  r.journal_files = idx.files;
+  r.from_index = idx.from_index;
+  r.from_journal = idx.from_journal;
+  r.journal_bytes = idx.journal_bytes;
+  r.read_bytes = idx.read_bytes;
+  r.index_missing = idx.index_missing;
+  r.index_stale = idx.index_stale;
   std::vector<std::string> w;
   if (m.campaign_hash != c.hash)
     w.push_back(fmt::format("{}: campaign hash {} differs from the manifest's {} (campaign.yaml edited by hand?)",
@@ -181,7 +196,6 @@ StatusReport read_status(const std::string& dir, int ranks, double gflops) {
                             "was not committed and will run again)",
                             idx.torn));
   for (const auto& s : idx.warnings) w.push_back(s);
-  for (auto& s : decode_warnings) w.push_back(std::move(s));
   w.insert(w.end(), r.warnings.begin(), r.warnings.end());
   r.warnings = std::move(w);
   return r;
@@ -215,6 +229,13 @@ std::string format_status(const StatusReport& r) {
   if (r.remaining() == 0) row("ETA", "none: every task is committed");
   else if (r.ranks > 0) row("ETA", fmt::format("{} at {} ranks", format_duration(r.eta_seconds), r.ranks));
   else row("ETA", "unknown (no run has logged its rank count; pass --ranks P)");
+  row("journals", fmt::format("{} file(s), {}; {} record(s) from their indexes, {} read from the journals ({})",
+                              r.journal_files, bytes_text(r.journal_bytes), r.from_index, r.from_journal,
+                              bytes_text(r.read_bytes)));
+  if (r.index_missing > 0)
+    o += fmt::format("  note: {} journal(s) have no index and were read in full; `memphase status --reindex {}` "
+                     "(or the next `memphase run` on it) builds them\n",
+                     r.index_missing, r.dir);
   for (const auto& w : r.warnings) o += fmt::format("  warning: {}\n", w);
   return o;
 }
@@ -237,6 +258,10 @@ std::string status_to_json(const StatusReport& r) {
                    json_number(r.core_hours), json_number(r.speed_ratio), r.ranks,
                    json_number(r.networks_per_core_hour), json_number(r.networks_per_hour),
                    json_number(r.remaining_core_hours), json_number(r.eta_seconds));
+  o += fmt::format(",\"journal_files\":{},\"from_index\":{},\"from_journal\":{},\"journal_bytes\":{},"
+                   "\"read_bytes\":{},\"index_missing\":{},\"index_stale\":{}",
+                   r.journal_files, r.from_index, r.from_journal, r.journal_bytes, r.read_bytes, r.index_missing,
+                   r.index_stale);
   o += fmt::format(",\"torn\":{},\"duplicates\":{},\"unknown_commits\":{},\"stale_checkpoints\":{},"
                    "\"unknown_checkpoints\":{},\"warnings\":[",
                    r.torn, r.duplicates, r.unknown_commits, r.stale_checkpoints, r.unknown_checkpoints);

@@ -1,8 +1,9 @@
 #pragma once
 // `memphase status DIR`: progress of a campaign from its durable state only:
 // the manifest, the canonical campaign text (DIR/campaign.yaml), the journals
-// (committed results) and the checkpoint directory. No MPI; safe to run while
-// a job is writing to DIR (it takes no lock and reads only committed records).
+// (committed results, through their indexes: io/journal_index.hpp) and the
+// checkpoint directory. No MPI; safe to run while a job is writing to DIR: it
+// takes no lock, writes nothing, and counts only committed records.
 //
 // A task is
 //   done      : committed in a journal (diverged and aborted networks are done
@@ -57,6 +58,14 @@ struct StatusReport {
   /// both scaled by speed_ratio; NaN when `ranks` is unknown.
   double eta_seconds = 0.0;
 
+  std::size_t journal_files = 0;
+  std::size_t from_index = 0;       ///< committed records listed by journal indexes
+  std::size_t from_journal = 0;     ///< ... read from the journals (past an index, or without one)
+  std::uint64_t journal_bytes = 0;  ///< size of all journals
+  std::uint64_t read_bytes = 0;     ///< journal bytes read (not covered by an index)
+  std::size_t index_missing = 0;    ///< journals without an index (read in full)
+  std::size_t index_stale = 0;      ///< journals whose index did not match (read in full; a warning)
+
   std::size_t torn = 0;        ///< journal files with a torn tail (a crash mid-append; harmless)
   std::size_t duplicates = 0;  ///< tasks committed more than once: must be 0
   std::int64_t unknown_commits = 0;      ///< committed keys that are not tasks of the campaign
@@ -83,10 +92,11 @@ int last_session_ranks(const std::string& dir, std::int64_t sessions);
 
 /// Reads everything from DIR and computes the report: read_manifest (throws
 /// CampaignError naming DIR if it is not a campaign directory),
-/// parse_campaign(DIR/campaign.yaml), index_journals, read_result for every
-/// committed record, checkpoint_keys. Journal diagnostics (torn tails,
-/// duplicate commits, manifest/campaign mismatches) become warnings.
-/// `ranks` <= 0: the last session's rank count.
+/// parse_campaign(DIR/campaign.yaml), index_journals (summaries from the
+/// journal indexes; only records past them are decoded), checkpoint_keys.
+/// Journal diagnostics (torn tails, duplicate commits, stale indexes,
+/// manifest/campaign mismatches) become warnings. `ranks` <= 0: the last
+/// session's rank count. Writes nothing.
 StatusReport read_status(const std::string& dir, int ranks = 0, double gflops = 0.0);
 
 /// Human report (several lines, ends with '\n'); warnings are included.

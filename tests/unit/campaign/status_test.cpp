@@ -1,7 +1,9 @@
 // `memphase status`: a run directory built by hand (manifest, campaign.yaml,
 // a journal with two committed results, one checkpoint) gives the expected
 // counts; torn tails and duplicate commits are reported; a directory that is
-// not a campaign is refused with its path in the message.
+// not a campaign is refused with its path in the message. Journals written
+// by a rank (CommitLog) are read through their indexes; status writes
+// nothing; `--reindex` rebuilds indexes only under the run lock.
 #include "campaign/status.hpp"
 
 #include <gmock/gmock.h>
@@ -13,6 +15,7 @@
 #include <fstream>
 
 #include "campaign/analyze.hpp"
+#include "campaign/cost.hpp"
 #include "campaign/plan.hpp"
 #include "campaign/run_dir.hpp"
 #include "core/bytes.hpp"
@@ -254,5 +257,75 @@ TEST(Status, NotACampaignDirectoryNamesThePath) {
   fs::remove_all(dir);
 }
 
+
+/// Every file under dir with its size and modification time.
+std::map<std::string, std::pair<std::uintmax_t, fs::file_time_type>> tree(const std::string& dir) {
+  std::map<std::string, std::pair<std::uintmax_t, fs::file_time_type>> t;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    t[e.path().string()] = {e.is_regular_file() ? e.file_size() : 0, e.last_write_time()};
+  return t;
+}
+
+TEST_F(StatusDir, RecordsCommittedByARankAreReadFromTheIndex) {
+  {
+    CommitLog log(p_.journal(2, 1));
+    log.commit(c_.tasks[3].key, result_for(c_.tasks[3], Status::done, NetClass::sp, 4.0));
+    log.commit(c_.tasks[4].key, result_for(c_.tasks[4], Status::aborted, NetClass::fail, 0.5));
+    EXPECT_EQ(log.index_warning(), "");
+  }
+  const StatusReport r = read_status(dir_, 1, 1.0);
+  EXPECT_EQ(r.done, 4);
+  EXPECT_EQ(r.cls_sp, 1);
+  EXPECT_EQ(r.aborted, 1);
+  EXPECT_DOUBLE_EQ(r.core_hours, 7.5 / 3600.0);
+  EXPECT_EQ(r.journal_files, 2u);
+  EXPECT_EQ(r.from_index, 2u);    // the rank's journal
+  EXPECT_EQ(r.from_journal, 2u);  // the fixture's journal, written without an index
+  EXPECT_EQ(r.index_missing, 1u);
+  EXPECT_EQ(r.read_bytes, fs::file_size(p_.journal(1, 0)));
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  const std::string h = format_status(r);
+  EXPECT_THAT(h, HasSubstr("2 record(s) from their indexes, 2 read from the journals"));
+  EXPECT_THAT(h, HasSubstr("note: 1 journal(s) have no index"));
+  EXPECT_THAT(status_to_json(r), HasSubstr("\"from_index\":2,\"from_journal\":2,"));
+}
+
+TEST_F(StatusDir, StatusWritesNothingInTheRunDirectory) {
+  {
+    CommitLog log(p_.journal(2, 0));
+    log.commit(c_.tasks[3].key, result_for(c_.tasks[3], Status::done, NetClass::sp, 4.0));
+  }
+  fs::resize_file(index_path_of(p_.journal(2, 0)), 40);  // torn, and the fixture's journal has none
+  const auto before = tree(dir_);
+  const StatusReport r = read_status(dir_, 1, 1.0);
+  EXPECT_EQ(r.done, 3);
+  EXPECT_EQ(tree(dir_), before);
+}
+
+TEST_F(StatusDir, ReindexRebuildsMissingIndexesOnlyUnderTheRunLock) {
+  {
+    const RunLock running(dir_);  // a job holds the directory
+    EXPECT_THAT([&] { reindex_journals(p_); },
+                ::testing::ThrowsMessage<CampaignError>(HasSubstr("another memphase run holds the lock")));
+    EXPECT_FALSE(fs::exists(index_path_of(p_.journal(1, 0))));
+  }
+  const JournalIndex idx = reindex_journals(p_);
+  EXPECT_EQ(idx.index_rebuilt, 1u);
+  const StatusReport r = read_status(dir_, 1, 1.0);
+  EXPECT_EQ(r.done, 2);
+  EXPECT_EQ(r.from_index, 2u);
+  EXPECT_EQ(r.from_journal, 0u);
+  EXPECT_EQ(r.index_missing, 0u);
+  EXPECT_EQ(reindex_journals(p_).index_rebuilt, 0u);  // current: left alone
+}
+
+TEST_F(StatusDir, EtaIsTheCalibratedCostModelOfTheProgressLine) {
+  // status and run's progress line share calibrated_eta (campaign/cost.hpp).
+  const StatusReport r = read_status(dir_, 3, 1.0);
+  EXPECT_DOUBLE_EQ(r.eta_seconds, calibrated_eta(r.est_remaining_seconds, r.longest_remaining_seconds,
+                                                 r.speed_ratio, 3));
+  const CostCalibration calibration{3.0, r.est_done_seconds};
+  EXPECT_DOUBLE_EQ(r.speed_ratio, calibration.ratio());
+}
 }  // namespace
 }  // namespace memphase
