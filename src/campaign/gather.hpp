@@ -1,8 +1,13 @@
 #pragma once
 // `memphase gather`: writes DIR/campaign.h5 from the committed journal
-// records with parallel HDF5. Every rank reads a contiguous share of the task
-// rows and writes its hyperslabs collectively. The file is written as
-// campaign.h5.tmp.<jobid> and renamed only when complete and closed.
+// records with parallel HDF5. Rank 0 reads the journal indexes (where each
+// record is, and how many curve points it stores); every rank owns a
+// contiguous share of the task rows and streams them: records are decoded a
+// chunk (~64 MiB) at a time, written with collective hyperslab writes and
+// dropped, so memory does not grow with the number of tasks. Records the
+// indexes do not describe (no index; ghost/WCRNN extras) are decoded once
+// more, first, for the layout. The file is written as campaign.h5.tmp and
+// renamed only when complete and closed.
 #include <boost/mpi/communicator.hpp>
 
 #include "campaign/run_dir.hpp"

@@ -42,98 +42,6 @@ void check(herr_t rc, const std::string& path, const std::string& what) {
   if (rc < 0) h5_fail(path, what);
 }
 
-/// Collective writer of row blocks into datasets whose first axis is split
-/// across ranks: this rank owns rows [lo, lo + n).
-class Writer {
- public:
-  Writer(const std::string& path, hid_t file, bool parallel) : path_(path), file_(file) {
-    dxpl_ = check(H5Pcreate(H5P_DATASET_XFER), path, "create a transfer property list");
-    if (parallel) check(H5Pset_dxpl_mpio(dxpl_, H5FD_MPIO_COLLECTIVE), path, "select collective I/O");
-  }
-  ~Writer() { H5Pclose(dxpl_); }
-
-  hid_t group(const std::string& name) {
-    hid_t g = check(H5Gcreate2(file_, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path_,
-                    "create group " + name);
-    groups_.push_back(g);
-    return g;
-  }
-  void close_groups() {
-    for (hid_t g : groups_) H5Gclose(g);
-    groups_.clear();
-  }
-
-  /// Creates dataset `name` of shape {total, inner...} (collective) and writes
-  /// this rank's rows [lo, lo + rows) from `data` (row-major, collective).
-  template <class T>
-  void write(const std::string& name, std::vector<hsize_t> shape, hsize_t lo, hsize_t rows,
-             const std::vector<T>& data) {
-    const hid_t space = check(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
-                              path_, "create dataspace for " + name);
-    const hid_t dset = check(H5Dcreate2(file_, name.c_str(), detail::h5_native_type<T>(), space, H5P_DEFAULT,
-                                        H5P_DEFAULT, H5P_DEFAULT),
-                             path_, "create dataset " + name);
-    std::vector<hsize_t> start(shape.size(), 0), count = shape;
-    start[0] = lo;
-    count[0] = rows;
-    hsize_t n = 1;
-    for (hsize_t c : count) n *= c;
-    const hid_t mem = check(H5Screate_simple(1, &n, nullptr), path_, "create memory space");
-    if (rows > 0 && n > 0) {
-      check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
-            path_, "select rows of " + name);
-    } else {
-      H5Sselect_none(space);
-      H5Sselect_none(mem);
-    }
-    if (data.size() < n) h5_fail(path_, "write " + name + " (buffer too small)");
-    // A dataset of size 0 (e.g. /curves of a toy campaign, which has no
-    // curves) is created and left empty: HDF5 refuses to write to it.
-    hsize_t total = 1;
-    for (hsize_t c : shape) total *= c;
-    const T dummy{};
-    if (total > 0)
-      check(H5Dwrite(dset, detail::h5_native_type<T>(), mem, space, dxpl_, data.empty() ? &dummy : data.data()),
-            path_, "write " + name);
-    H5Sclose(mem);
-    H5Dclose(dset);
-    H5Sclose(space);
-  }
-
-  /// String attribute on an object (collective: same value on every rank).
-  void attr(hid_t obj, const std::string& name, const std::string& value) {
-    // Variable-length UTF-8, so h5py returns str rather than bytes.
-    const hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, H5T_VARIABLE);
-    H5Tset_cset(type, H5T_CSET_UTF8);
-    const hid_t space = H5Screate(H5S_SCALAR);
-    const hid_t a = check(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), path_,
-                          "create attribute " + name);
-    const char* ptr = value.c_str();
-    check(H5Awrite(a, type, &ptr), path_, "write attribute " + name);
-    H5Aclose(a);
-    H5Sclose(space);
-    H5Tclose(type);
-  }
-  template <class T>
-  void attr(hid_t obj, const std::string& name, T value) {
-    const hid_t space = H5Screate(H5S_SCALAR);
-    const hid_t a = check(H5Acreate2(obj, name.c_str(), detail::h5_native_type<T>(), space, H5P_DEFAULT, H5P_DEFAULT),
-                          path_, "create attribute " + name);
-    check(H5Awrite(a, detail::h5_native_type<T>(), &value), path_, "write attribute " + name);
-    H5Aclose(a);
-    H5Sclose(space);
-  }
-
- private:
-  std::string path_;
-  hid_t file_;
-  hid_t dxpl_;
-  std::vector<hid_t> groups_;
-};
-
-
-
 }  // namespace
 
 namespace {
@@ -216,208 +124,433 @@ ExtrasLayout local_extras_layout(const std::vector<FileRow>& rows) {
   return L;
 }
 
-void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& meta,
-                         std::int64_t n_tasks, std::int64_t lo, const std::vector<FileRow>& rowv,
-                         std::int64_t n_max, std::int64_t curve_lo, std::int64_t curve_total,
-                         const ExtrasLayout& ex) {
-  const bool parallel = comm != MPI_COMM_NULL;
-  const auto rows = static_cast<std::int64_t>(rowv.size());
-  const hid_t fapl = check(H5Pcreate(H5P_FILE_ACCESS), tmp, "create a file access list");
-  if (parallel) check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), tmp, "select MPI-IO");
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  const hid_t file = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  H5Pclose(fapl);
-  int ok = file >= 0 ? 1 : 0;
-  // Every rank must agree before going on, else some would hang in a collective.
-  if (parallel) MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm);
-  if (!ok) {
-    if (file >= 0) H5Fclose(file);
-    throw IoError(fmt::format("{}: cannot create the output file (does the directory exist and is it writable?)", tmp));
+struct CampaignFileWriter::Impl {
+  std::string path;
+  bool parallel = false;
+  FileMeta meta;
+  FileLayout L;
+  hid_t file = -1;
+  hid_t dxpl = -1;
+  std::vector<hid_t> groups;
+  std::map<std::string, hid_t> dsets;
+  // Where this rank's next row, curve point, packed parameter and table row go.
+  std::int64_t row_next = 0, curve_next = 0, params_next = 0;
+  std::vector<std::int64_t> table_next;
+  bool open = false;
+
+  hid_t group(const std::string& name) {
+    const hid_t g = check(H5Gcreate2(file, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path,
+                          "create group " + name);
+    groups.push_back(g);
+    return g;
   }
-  {
-    Writer w(tmp, file, parallel);
-    const auto T = static_cast<hsize_t>(n_tasks);
-    const auto L = static_cast<hsize_t>(lo), R = static_cast<hsize_t>(rows);
-    w.attr(file, "schema_version", static_cast<std::int64_t>(kCampaignSchemaVersion));
-    w.attr(file, "n_tasks", n_tasks);
-    w.attr(file, "campaign_name", meta.name);
-    w.attr(file, "family", meta.family);
-    w.attr(file, "config_yaml", meta.config_yaml);
-    w.attr(file, "config_hash", meta.config_hash);
-    w.attr(file, "code_version", meta.code_version);
-    w.attr(file, "command", meta.command);
-    w.attr(file, "created", utc_now_iso());
-    w.attr(file, "class_codes", std::string("0=fail 1=LC 2=SP 3=unstable"));
-    w.attr(file, "status_codes", std::string("-1=not done 0=done 1=diverged 2=aborted"));
 
-    auto col = [&](auto get) {
-      static const TaskResult none{};
-      using T2 = decltype(get(FileRow{}, none, false));
-      std::vector<T2> v(static_cast<std::size_t>(rows));
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const FileRow& fr = rowv[static_cast<std::size_t>(i)];
-        v[static_cast<std::size_t>(i)] = get(fr, fr.result ? *fr.result : none, fr.result != nullptr);
-      }
-      return v;
-    };
-    w.group("/grid");
-    w.write("/grid/lr", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->train.lr; }));
-    w.write("/grid/delay", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->task.delay; }));
-    w.write("/grid/seed", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->train.seed); }));
-    // A toy's response is its effective T_r (toy.response_ratio · T_d when set).
-    w.write("/grid/response", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->toy.response_for(t.spec->task.delay, t.spec->task.response); }));
-    w.write("/grid/post", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->task.post; }));
-    w.write("/grid/tau", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->model.tau; }));
-    w.write("/grid/n", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->model.n); }));
-    w.write("/grid/reps", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->task.reps); }));
-    w.write("/grid/noise_sigma", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->model.noise_sigma; }));
-    for (std::size_t g = 0; g < ex.grid.size(); ++g)
-      w.write("/grid/" + ex.grid[g], {T}, L, R, col([g](const FileRow& t, const TaskResult&, bool) {
-                return g < t.grid_extra.size() ? t.grid_extra[g] : std::numeric_limits<double>::quiet_NaN(); }));
-    w.group("/tasks");
-    w.write("/tasks/key", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.key; }));
-    w.write("/tasks/done", {T}, L, R, col([](const FileRow&, const TaskResult&, bool h) { return static_cast<std::int8_t>(h); }));
-    w.write("/tasks/status", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h ? static_cast<int>(x.status) : -1); }));
-    w.write("/tasks/class", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h ? static_cast<int>(x.cls.net_class) : -1); }));
-    w.write("/tasks/learned", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h && x.cls.learned); }));
-    w.write("/tasks/stable", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h && x.cls.stable); }));
-    w.write("/tasks/psd_ratio", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.cls.psd_ratio : std::numeric_limits<double>::quiet_NaN(); }));
-    w.write("/tasks/epochs_planned", {T}, L, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->planned_epochs(); }));
-    w.write("/tasks/epochs_run", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.epochs_run : std::int64_t{0}; }));
-    w.write("/tasks/train_seconds", {T}, L, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.train_seconds : 0.0; }));
+  /// Creates dataset `name` of `shape` (collective).
+  template <class T>
+  void create(const std::string& name, const std::vector<hsize_t>& shape) {
+    const hid_t space = check(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), path,
+                              "create dataspace for " + name);
+    const hid_t d = check(H5Dcreate2(file, name.c_str(), detail::h5_native_type<T>(), space, H5P_DEFAULT,
+                                     H5P_DEFAULT, H5P_DEFAULT),
+                          path, "create dataset " + name);
+    H5Sclose(space);
+    dsets[name] = d;
+  }
 
-    // Weights: float32, task axis first, Eigen's (row, col) meaning kept
-    // (HDF5 is row-major, so W[k, i, j] == W(i, j)); NaN-padded to max N.
-    const auto nm = static_cast<hsize_t>(n_max);
-    auto weights = [&](const std::string& which, bool final_w) {
-      w.group("/weights/" + which);
-      struct Spec { const char* name; hsize_t rows, cols; };
-      const Spec specs[] = {{"W_in", nm, 2}, {"W_rec", nm, nm}, {"W_out", 2, nm},
-                            {"b_in", nm, 1}, {"b_rec", nm, 1}, {"b_out", 2, 1}};
+  /// Writes `rows` entries along the first axis at `lo` (whole inner
+  /// dimensions) from `data` (row-major). Collective: every rank calls it for
+  /// every dataset in every chunk, with rows = 0 when it has nothing.
+  template <class T>
+  void put(const std::string& name, hsize_t lo, hsize_t rows, const std::vector<T>& data) {
+    const hid_t d = dsets.at(name);
+    const hid_t space = check(H5Dget_space(d), path, "get the dataspace of " + name);
+    const int rank = H5Sget_simple_extent_ndims(space);
+    std::vector<hsize_t> shape(static_cast<std::size_t>(std::max(rank, 1)), 0);
+    H5Sget_simple_extent_dims(space, shape.data(), nullptr);
+    std::vector<hsize_t> start(shape.size(), 0), count = shape;
+    start[0] = lo;
+    count[0] = rows;
+    hsize_t n = 1, total = 1;
+    for (hsize_t c : count) n *= c;
+    for (hsize_t c : shape) total *= c;
+    const hsize_t mem_n = std::max<hsize_t>(n, 1);
+    const hid_t mem = check(H5Screate_simple(1, &mem_n, nullptr), path, "create memory space");
+    if (n > 0) {
+      check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr), path,
+            "select rows of " + name);
+    } else {
+      H5Sselect_none(space);
+      H5Sselect_none(mem);
+    }
+    if (data.size() < n) h5_fail(path, "write " + name + " (buffer too small)");
+    // A dataset of size 0 (e.g. /curves of a toy campaign, which has no
+    // curves) is created and left empty: HDF5 refuses to write to it. The
+    // shape is the same on every rank, so every rank skips it alike.
+    const T dummy{};
+    if (total > 0)
+      check(H5Dwrite(d, detail::h5_native_type<T>(), mem, space, dxpl, data.empty() ? &dummy : data.data()), path,
+            "write " + name);
+    H5Sclose(mem);
+    H5Sclose(space);
+  }
+
+  /// String attribute on an object (collective: same value on every rank).
+  void attr(hid_t obj, const std::string& name, const std::string& value) {
+    // Variable-length UTF-8, so h5py returns str rather than bytes.
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    const hid_t space = H5Screate(H5S_SCALAR);
+    const hid_t a = check(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), path,
+                          "create attribute " + name);
+    const char* ptr = value.c_str();
+    check(H5Awrite(a, type, &ptr), path, "write attribute " + name);
+    H5Aclose(a);
+    H5Sclose(space);
+    H5Tclose(type);
+  }
+  template <class T>
+  void attr(hid_t obj, const std::string& name, T value) {
+    const hid_t space = H5Screate(H5S_SCALAR);
+    const hid_t a = check(H5Acreate2(obj, name.c_str(), detail::h5_native_type<T>(), space, H5P_DEFAULT, H5P_DEFAULT),
+                          path, "create attribute " + name);
+    check(H5Awrite(a, detail::h5_native_type<T>(), &value), path, "write attribute " + name);
+    H5Aclose(a);
+    H5Sclose(space);
+  }
+
+  bool weights() const { return L.n_max > 0; }
+  bool params() const { return L.extras.params_total > 0 && (meta.keep_initial || meta.keep_final); }
+
+  void create_all();
+  void write(const std::vector<FileRow>& rowv);
+};
+
+void CampaignFileWriter::Impl::create_all() {
+  const auto T = static_cast<hsize_t>(L.total_rows);
+  const ExtrasLayout& ex = L.extras;
+  attr(file, "schema_version", static_cast<std::int64_t>(kCampaignSchemaVersion));
+  attr(file, "n_tasks", L.total_rows);
+  attr(file, "campaign_name", meta.name);
+  attr(file, "family", meta.family);
+  attr(file, "config_yaml", meta.config_yaml);
+  attr(file, "config_hash", meta.config_hash);
+  attr(file, "code_version", meta.code_version);
+  attr(file, "command", meta.command);
+  attr(file, "created", utc_now_iso());
+  attr(file, "class_codes", std::string("0=fail 1=LC 2=SP 3=unstable"));
+  attr(file, "status_codes", std::string("-1=not done 0=done 1=diverged 2=aborted"));
+  // Creation order is the order of the former single-chunk writer, so files
+  // list their objects as before.
+  group("/grid");
+  create<double>("/grid/lr", {T});
+  create<double>("/grid/delay", {T});
+  create<std::int64_t>("/grid/seed", {T});
+  create<double>("/grid/response", {T});
+  create<double>("/grid/post", {T});
+  create<double>("/grid/tau", {T});
+  create<std::int64_t>("/grid/n", {T});
+  create<std::int64_t>("/grid/reps", {T});
+  create<double>("/grid/noise_sigma", {T});
+  for (const std::string& g : ex.grid) create<double>("/grid/" + g, {T});
+  group("/tasks");
+  create<std::uint64_t>("/tasks/key", {T});
+  for (const char* n : {"done", "status", "class", "learned", "stable"})
+    create<std::int8_t>(std::string("/tasks/") + n, {T});
+  create<double>("/tasks/psd_ratio", {T});
+  create<std::int64_t>("/tasks/epochs_planned", {T});
+  create<std::int64_t>("/tasks/epochs_run", {T});
+  create<double>("/tasks/train_seconds", {T});
+  if (weights()) {
+    const auto nm = static_cast<hsize_t>(L.n_max);
+    group("/weights");
+    for (const char* which : {"initial", "final"}) {
+      if ((std::string(which) == "initial" && !meta.keep_initial) || (std::string(which) == "final" && !meta.keep_final))
+        continue;
+      group(std::string("/weights/") + which);
+      create<float>(std::string("/weights/") + which + "/W_in", {T, nm, 2});
+      create<float>(std::string("/weights/") + which + "/W_rec", {T, nm, nm});
+      create<float>(std::string("/weights/") + which + "/W_out", {T, 2, nm});
+      create<float>(std::string("/weights/") + which + "/b_in", {T, nm});
+      create<float>(std::string("/weights/") + which + "/b_rec", {T, nm});
+      create<float>(std::string("/weights/") + which + "/b_out", {T, 2});
+    }
+  }
+  group("/curves");
+  const auto CT = static_cast<hsize_t>(L.curve_total);
+  for (const char* n : {"loss", "accuracy", "reliability", "grad_norm"}) create<float>(std::string("/curves/") + n, {CT});
+  create<std::int64_t>("/curves/epoch", {CT});
+  create<std::int64_t>("/curves/offset", {T + 1});
+  if (!ex.metrics.empty()) {
+    group("/metrics");
+    for (const std::string& m : ex.metrics) create<double>("/metrics/" + m, {T});
+  }
+  if (params()) {
+    attr(group("/params"), "pack_order", ex.pack_order);
+    const auto PT = static_cast<hsize_t>(ex.params_total);
+    if (meta.keep_initial) create<float>("/params/initial", {PT});
+    if (meta.keep_final) create<float>("/params/final", {PT});
+    create<std::int64_t>("/params/offset", {T + 1});
+  }
+  if (!ex.tables.empty()) {
+    group("/tables");
+    for (const auto& tl : ex.tables) {
+      const std::string g = "/tables/" + tl.name;
+      attr(group(g), "columns", fmt::format("{}", fmt::join(tl.columns, ",")));
+      create<double>(g + "/data", {static_cast<hsize_t>(tl.total), static_cast<hsize_t>(tl.columns.size())});
+      create<std::int64_t>(g + "/offset", {T + 1});
+    }
+  }
+}
+
+void CampaignFileWriter::Impl::write(const std::vector<FileRow>& rowv) {
+  const ExtrasLayout& ex = L.extras;
+  const auto rows = static_cast<std::int64_t>(rowv.size());
+  const auto R = static_cast<hsize_t>(rows), at = static_cast<hsize_t>(row_next);
+  // This chunk ends the file: the ragged offsets get their final total too.
+  const bool ends_file = rows > 0 && row_next + rows == L.total_rows;
+  if (row_next + rows > L.total_rows)
+    throw IoError(fmt::format("{}: rows [{}, {}) past the {} rows of the file", path, row_next, row_next + rows,
+                              L.total_rows));
+
+  auto col = [&](auto get) {
+    static const TaskResult none{};
+    using T2 = decltype(get(FileRow{}, none, false));
+    std::vector<T2> v(static_cast<std::size_t>(rows));
+    for (std::int64_t i = 0; i < rows; ++i) {
+      const FileRow& fr = rowv[static_cast<std::size_t>(i)];
+      v[static_cast<std::size_t>(i)] = get(fr, fr.result ? *fr.result : none, fr.result != nullptr);
+    }
+    return v;
+  };
+  put("/grid/lr", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->train.lr; }));
+  put("/grid/delay", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->task.delay; }));
+  put("/grid/seed", at, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->train.seed); }));
+  // A toy's response is its effective T_r (toy.response_ratio · T_d when set).
+  put("/grid/response", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->toy.response_for(t.spec->task.delay, t.spec->task.response); }));
+  put("/grid/post", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->task.post; }));
+  put("/grid/tau", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->model.tau; }));
+  put("/grid/n", at, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->model.n); }));
+  put("/grid/reps", at, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->task.reps); }));
+  put("/grid/noise_sigma", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->model.noise_sigma; }));
+  for (std::size_t g = 0; g < ex.grid.size(); ++g)
+    put("/grid/" + ex.grid[g], at, R, col([g](const FileRow& t, const TaskResult&, bool) {
+          return g < t.grid_extra.size() ? t.grid_extra[g] : std::numeric_limits<double>::quiet_NaN(); }));
+  put("/tasks/key", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.key; }));
+  put("/tasks/done", at, R, col([](const FileRow&, const TaskResult&, bool h) { return static_cast<std::int8_t>(h); }));
+  put("/tasks/status", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h ? static_cast<int>(x.status) : -1); }));
+  put("/tasks/class", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h ? static_cast<int>(x.cls.net_class) : -1); }));
+  put("/tasks/learned", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h && x.cls.learned); }));
+  put("/tasks/stable", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h && x.cls.stable); }));
+  put("/tasks/psd_ratio", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.cls.psd_ratio : std::numeric_limits<double>::quiet_NaN(); }));
+  put("/tasks/epochs_planned", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->planned_epochs(); }));
+  put("/tasks/epochs_run", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.epochs_run : std::int64_t{0}; }));
+  put("/tasks/train_seconds", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.train_seconds : 0.0; }));
+
+  // Weights: float32, task axis first, Eigen's (row, col) meaning kept
+  // (HDF5 is row-major, so W[k, i, j] == W(i, j)); NaN-padded to max N.
+  if (weights()) {
+    const auto nm = static_cast<hsize_t>(L.n_max);
+    struct Spec { const char* name; hsize_t rows, cols; };
+    const Spec specs[] = {{"W_in", nm, 2}, {"W_rec", nm, nm}, {"W_out", 2, nm},
+                          {"b_in", nm, 1}, {"b_rec", nm, 1}, {"b_out", 2, 1}};
+    std::vector<float> buf;
+    for (const bool final_w : {false, true}) {
+      if (final_w ? !meta.keep_final : !meta.keep_initial) continue;
+      const std::string which = final_w ? "final" : "initial";
       for (int s = 0; s < 6; ++s) {
         const Spec& sp = specs[s];
         const std::size_t per = sp.rows * sp.cols;
-        std::vector<float> buf(static_cast<std::size_t>(rows) * per, std::numeric_limits<float>::quiet_NaN());
+        buf.assign(static_cast<std::size_t>(rows) * per, std::numeric_limits<float>::quiet_NaN());
         for (std::int64_t i = 0; i < rows; ++i) {
           const TaskResult* x = rowv[static_cast<std::size_t>(i)].result;
           if (!x) continue;
           const Params<float>& pr = final_w ? x->final : x->initial;
-          const Mat<float>* m = nullptr;
-          Mat<float> v;
+          const auto copy = [&](const auto& m) {
+            float* dst = buf.data() + static_cast<std::size_t>(i) * per;
+            for (Eigen::Index a = 0; a < m.rows(); ++a)
+              for (Eigen::Index b = 0; b < m.cols(); ++b)
+                dst[static_cast<std::size_t>(a) * sp.cols + static_cast<std::size_t>(b)] = m(a, b);
+          };
           switch (s) {
-            case 0: m = &pr.W_in; break;
-            case 1: m = &pr.W_rec; break;
-            case 2: m = &pr.W_out; break;
-            case 3: v = pr.b_in; m = &v; break;
-            case 4: v = pr.b_rec; m = &v; break;
-            default: v = pr.b_out; m = &v; break;
+            case 0: copy(pr.W_in); break;
+            case 1: copy(pr.W_rec); break;
+            case 2: copy(pr.W_out); break;
+            case 3: copy(pr.b_in); break;
+            case 4: copy(pr.b_rec); break;
+            default: copy(pr.b_out); break;
           }
-          float* dst = buf.data() + static_cast<std::size_t>(i) * per;
-          for (Eigen::Index a = 0; a < m->rows(); ++a)
-            for (Eigen::Index b = 0; b < m->cols(); ++b)
-              dst[static_cast<std::size_t>(a) * sp.cols + static_cast<std::size_t>(b)] = (*m)(a, b);
         }
-        std::vector<hsize_t> shape = {T, sp.rows};
-        if (sp.cols > 1) shape.push_back(sp.cols);
-        w.write("/weights/" + which + "/" + sp.name, shape, L, R, buf);
-      }
-    };
-    // n_max = 0 (toy campaigns: no network) writes no /weights group at all.
-    if (n_max > 0) {
-      w.group("/weights");
-      if (meta.keep_initial) weights("initial", false);
-      if (meta.keep_final) weights("final", true);
-    }
-
-    // Curves: flat arrays + offsets; row k is [offset[k], offset[k+1]).
-    w.group("/curves");
-    std::vector<float> loss, acc, rel, gn;
-    std::vector<std::int64_t> ep;
-    for (std::int64_t i = 0; i < rows; ++i) {
-      if (!rowv[static_cast<std::size_t>(i)].result) continue;
-      const TaskResult& x = *rowv[static_cast<std::size_t>(i)].result;
-      const std::vector<std::int64_t> kept = kept_epochs(curve_epochs(x), x.spec.train.record_every);
-      const std::vector<std::size_t> at = stored_points(x, kept);
-      for (std::size_t j = 0; j < kept.size(); ++j) {
-        const std::size_t u = at[j];
-        loss.push_back(x.curves.loss[u]);
-        acc.push_back(x.curves.accuracy[u]);
-        rel.push_back(x.curves.reliability[u]);
-        gn.push_back(x.curves.grad_norm[u]);
-        ep.push_back(kept[j]);
+        put("/weights/" + which + "/" + sp.name, at, R, buf);
       }
     }
-    const auto CT = static_cast<hsize_t>(curve_total), CL = static_cast<hsize_t>(curve_lo),
-               CR = static_cast<hsize_t>(loss.size());
-    w.write("/curves/loss", {CT}, CL, CR, loss);
-    w.write("/curves/accuracy", {CT}, CL, CR, acc);
-    w.write("/curves/reliability", {CT}, CL, CR, rel);
-    w.write("/curves/grad_norm", {CT}, CL, CR, gn);
-    w.write("/curves/epoch", {CT}, CL, CR, ep);
-    // Ragged per-row data (curves, params, tables): flat values + offset with
-    // n_tasks + 1 entries; rank q writes its rows [lo, hi) at `flat_lo`, and
-    // the last rank also the final total.
-    auto ragged_offsets = [&](std::int64_t flat_lo, std::int64_t flat_total, auto count) {
-      std::vector<std::int64_t> o;
-      std::int64_t a = flat_lo;
-      for (const FileRow& fr : rowv) {
-        o.push_back(a);
-        a += count(fr);
-      }
-      if (lo + rows == n_tasks) o.push_back(flat_total);
-      return o;
-    };
-    const bool last_rank = lo + rows == n_tasks;
-    w.write("/curves/offset", {T + 1}, L, R + (last_rank ? 1 : 0), ragged_offsets(curve_lo, curve_total, curve_points));
-
-    // Extras of ghost / WCRNN rows: named metrics, packed parameters, tables.
-    if (!ex.metrics.empty()) {
-      w.group("/metrics");
-      for (const std::string& m : ex.metrics)
-        w.write("/metrics/" + m, {T}, L, R, col([&m](const FileRow&, const TaskResult& x, bool h) {
-                  return h ? x.extras.metric(m) : std::numeric_limits<double>::quiet_NaN(); }));
-    }
-    if (ex.params_total > 0 && (meta.keep_initial || meta.keep_final)) {
-      w.attr(w.group("/params"), "pack_order", ex.pack_order);
-      const auto PT = static_cast<hsize_t>(ex.params_total), PL = static_cast<hsize_t>(ex.params_lo);
-      auto flat = [&](bool final_w) {
-        std::vector<float> v;
-        for (const FileRow& fr : rowv) {
-          if (!fr.result) continue;
-          const auto& src = final_w ? fr.result->extras.final : fr.result->extras.initial;
-          const std::size_t want = static_cast<std::size_t>(param_count(fr));
-          v.insert(v.end(), src.begin(), src.end());
-          v.resize(v.size() + (want - src.size()), std::numeric_limits<float>::quiet_NaN());
-        }
-        return v;
-      };
-      std::vector<float> vi = flat(false), vf = flat(true);
-      if (meta.keep_initial) w.write("/params/initial", {PT}, PL, static_cast<hsize_t>(vi.size()), vi);
-      if (meta.keep_final) w.write("/params/final", {PT}, PL, static_cast<hsize_t>(vf.size()), vf);
-      w.write("/params/offset", {T + 1}, L, R + (last_rank ? 1 : 0),
-              ragged_offsets(ex.params_lo, ex.params_total, param_count));
-    }
-    if (!ex.tables.empty()) {
-      w.group("/tables");
-      for (const auto& tl : ex.tables) {
-        const std::string g = "/tables/" + tl.name;
-        w.attr(w.group(g), "columns", fmt::format("{}", fmt::join(tl.columns, ",")));
-        const auto nc = static_cast<hsize_t>(tl.columns.size());
-        std::vector<double> data;
-        for (const FileRow& fr : rowv) {
-          if (!fr.result) continue;
-          if (const Table* t = fr.result->extras.table(tl.name)) data.insert(data.end(), t->data.begin(), t->data.end());
-        }
-        const auto nrows = static_cast<hsize_t>(data.size() / std::max<hsize_t>(nc, 1));
-        w.write(g + "/data", {static_cast<hsize_t>(tl.total), nc}, static_cast<hsize_t>(tl.lo), nrows, data);
-        w.write(g + "/offset", {T + 1}, L, R + (last_rank ? 1 : 0),
-                ragged_offsets(tl.lo, tl.total, [&tl](const FileRow& fr) { return table_rows(fr, tl.name); }));
-      }
-    }
-    fault_point("gather");
-    w.close_groups();
   }
-  check(H5Fclose(file), tmp, "close the file");
+
+  // Curves: flat arrays + offsets; row k is [offset[k], offset[k+1]).
+  std::vector<float> loss, acc, rel, gn;
+  std::vector<std::int64_t> ep;
+  for (const FileRow& fr : rowv) {
+    if (!fr.result) continue;
+    const TaskResult& x = *fr.result;
+    const std::vector<std::int64_t> kept = kept_epochs(curve_epochs(x), x.spec.train.record_every);
+    const std::vector<std::size_t> pos = stored_points(x, kept);
+    for (std::size_t j = 0; j < kept.size(); ++j) {
+      const std::size_t u = pos[j];
+      loss.push_back(x.curves.loss[u]);
+      acc.push_back(x.curves.accuracy[u]);
+      rel.push_back(x.curves.reliability[u]);
+      gn.push_back(x.curves.grad_norm[u]);
+      ep.push_back(kept[j]);
+    }
+  }
+  const auto CL = static_cast<hsize_t>(curve_next), CR = static_cast<hsize_t>(loss.size());
+  put("/curves/loss", CL, CR, loss);
+  put("/curves/accuracy", CL, CR, acc);
+  put("/curves/reliability", CL, CR, rel);
+  put("/curves/grad_norm", CL, CR, gn);
+  put("/curves/epoch", CL, CR, ep);
+  // Ragged per-row data (curves, params, tables): this chunk's rows start at
+  // `flat_lo` of the flat values; the chunk that ends the file also writes the
+  // total, entry T of the offsets.
+  auto ragged_offsets = [&](std::int64_t flat_lo, std::int64_t flat_total, auto count) {
+    std::vector<std::int64_t> o;
+    std::int64_t a = flat_lo;
+    for (const FileRow& fr : rowv) {
+      o.push_back(a);
+      a += count(fr);
+    }
+    if (ends_file) o.push_back(flat_total);
+    return std::pair{o, a};
+  };
+  const hsize_t RO = R + (ends_file ? 1 : 0);
+  {
+    auto [o, end] = ragged_offsets(curve_next, L.curve_total, curve_points);
+    put("/curves/offset", at, RO, o);
+    if (end != curve_next + static_cast<std::int64_t>(CR))
+      throw IoError(fmt::format("{}: curve points of rows [{}, {}) do not add up", path, row_next, row_next + rows));
+    curve_next = end;
+  }
+
+  // Extras of ghost / WCRNN rows: named metrics, packed parameters, tables.
+  for (const std::string& m : ex.metrics)
+    put("/metrics/" + m, at, R, col([&m](const FileRow&, const TaskResult& x, bool h) {
+          return h ? x.extras.metric(m) : std::numeric_limits<double>::quiet_NaN(); }));
+  if (params()) {
+    auto flat = [&](bool final_w) {
+      std::vector<float> v;
+      for (const FileRow& fr : rowv) {
+        if (!fr.result) continue;
+        const auto& src = final_w ? fr.result->extras.final : fr.result->extras.initial;
+        const std::size_t want = static_cast<std::size_t>(param_count(fr));
+        v.insert(v.end(), src.begin(), src.end());
+        v.resize(v.size() + (want - src.size()), std::numeric_limits<float>::quiet_NaN());
+      }
+      return v;
+    };
+    const auto PL = static_cast<hsize_t>(params_next);
+    std::int64_t n = 0;
+    if (meta.keep_initial) {
+      const std::vector<float> v = flat(false);
+      n = static_cast<std::int64_t>(v.size());
+      put("/params/initial", PL, static_cast<hsize_t>(v.size()), v);
+    }
+    if (meta.keep_final) {
+      const std::vector<float> v = flat(true);
+      n = static_cast<std::int64_t>(v.size());
+      put("/params/final", PL, static_cast<hsize_t>(v.size()), v);
+    }
+    auto [o, end] = ragged_offsets(params_next, ex.params_total, param_count);
+    put("/params/offset", at, RO, o);
+    if (end != params_next + n)
+      throw IoError(fmt::format("{}: packed parameters of rows [{}, {}) do not add up", path, row_next,
+                                row_next + rows));
+    params_next = end;
+  }
+  for (std::size_t k = 0; k < ex.tables.size(); ++k) {
+    const auto& tl = ex.tables[k];
+    const std::string g = "/tables/" + tl.name;
+    const auto nc = static_cast<hsize_t>(tl.columns.size());
+    std::vector<double> data;
+    for (const FileRow& fr : rowv) {
+      if (!fr.result) continue;
+      if (const Table* t = fr.result->extras.table(tl.name)) data.insert(data.end(), t->data.begin(), t->data.end());
+    }
+    const auto nrows = static_cast<hsize_t>(data.size() / std::max<hsize_t>(nc, 1));
+    put(g + "/data", static_cast<hsize_t>(table_next[k]), nrows, data);
+    auto [o, end] = ragged_offsets(table_next[k], tl.total,
+                                   [&tl](const FileRow& fr) { return table_rows(fr, tl.name); });
+    put(g + "/offset", at, RO, o);
+    table_next[k] = end;
+  }
+  row_next += rows;
+}
+
+CampaignFileWriter::CampaignFileWriter(const std::string& path, MPI_Comm comm, const FileMeta& meta,
+                                       const FileLayout& layout)
+    : impl_(new Impl) {
+  Impl& w = *impl_;
+  w.path = path;
+  w.parallel = comm != MPI_COMM_NULL;
+  w.meta = meta;
+  w.L = layout;
+  w.row_next = layout.row_lo;
+  w.curve_next = layout.curve_lo;
+  w.params_next = layout.extras.params_lo;
+  for (const auto& t : layout.extras.tables) w.table_next.push_back(t.lo);
+  const hid_t fapl = check(H5Pcreate(H5P_FILE_ACCESS), path, "create a file access list");
+  if (w.parallel) check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), path, "select MPI-IO");
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  w.file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  int ok = w.file >= 0 ? 1 : 0;
+  // Every rank must agree before going on, else some would hang in a collective.
+  if (w.parallel) MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm);
+  if (!ok) {
+    if (w.file >= 0) H5Fclose(w.file);
+    w.file = -1;
+    throw IoError(fmt::format("{}: cannot create the output file (does the directory exist and is it writable?)", path));
+  }
+  w.open = true;
+  w.dxpl = check(H5Pcreate(H5P_DATASET_XFER), path, "create a transfer property list");
+  if (w.parallel) check(H5Pset_dxpl_mpio(w.dxpl, H5FD_MPIO_COLLECTIVE), path, "select collective I/O");
+  w.create_all();
+}
+
+CampaignFileWriter::~CampaignFileWriter() {
+  // A writer that did not finish is on an error path: its identifiers are
+  // left open (see the comment at the top of this file).
+  delete impl_;
+}
+
+void CampaignFileWriter::write(const std::vector<FileRow>& rows) { impl_->write(rows); }
+
+void CampaignFileWriter::finish() {
+  Impl& w = *impl_;
+  if (!w.open) return;
+  fault_point("gather");
+  for (auto& [name, d] : w.dsets) H5Dclose(d);
+  w.dsets.clear();
+  for (hid_t g : w.groups) H5Gclose(g);
+  w.groups.clear();
+  H5Pclose(w.dxpl);
+  w.open = false;
+  check(H5Fclose(w.file), w.path, "close the file");
+}
+
+void write_campaign_rows(const std::string& tmp, MPI_Comm comm, const FileMeta& meta,
+                         std::int64_t n_tasks, std::int64_t lo, const std::vector<FileRow>& rowv,
+                         std::int64_t n_max, std::int64_t curve_lo, std::int64_t curve_total,
+                         const ExtrasLayout& ex) {
+  FileLayout L;
+  L.total_rows = n_tasks;
+  L.n_max = n_max;
+  L.curve_total = curve_total;
+  L.extras = ex;
+  L.row_lo = lo;
+  L.curve_lo = curve_lo;
+  CampaignFileWriter w(tmp, comm, meta, L);
+  w.write(rowv);
+  w.finish();
 }
 
 }  // namespace memphase

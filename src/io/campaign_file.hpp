@@ -84,8 +84,50 @@ std::string pack_order_of(const TaskSpec& spec);
 /// Number of curve points a row stores.
 std::int64_t curve_points(const FileRow& row);
 
+/// What every rank of a collective write agrees on before the first row,
+/// plus this rank's place in the flat datasets.
+struct FileLayout {
+  std::int64_t total_rows = 0;   ///< T
+  std::int64_t n_max = 0;        ///< largest N of any row (0: no /weights group)
+  std::int64_t curve_total = 0;  ///< curve points of all rows
+  ExtrasLayout extras;           ///< names, totals and this rank's first param / table rows
+  std::int64_t row_lo = 0;       ///< this rank's first row
+  std::int64_t curve_lo = 0;     ///< this rank's first curve point (points of the rows before row_lo)
+};
+
+/// Writes a campaign file chunk by chunk, so that memory is bounded by a
+/// chunk, not by the rows of a rank (gather streams 10^5 journal records
+/// through it). Every rank owns the contiguous rows [row_lo, row_lo + n) and
+/// passes them in order, in any number of chunks. With comm = MPI_COMM_NULL
+/// the file is written serially (row_lo = 0). Otherwise every call is
+/// collective: every rank constructs the writer with the same meta and
+/// layout totals, calls write() the same number of times (with an empty
+/// chunk once its rows are written) and then finish(). Errors throw IoError
+/// naming the path; after one, the caller aborts (HDF5's parallel closes are
+/// collective, so the identifiers are left open on the error path).
+class CampaignFileWriter {
+ public:
+  /// Creates `path` with its attributes, groups and every dataset. In the
+  /// collective case every rank throws if any rank failed to create it.
+  CampaignFileWriter(const std::string& path, MPI_Comm comm, const FileMeta& meta, const FileLayout& layout);
+  ~CampaignFileWriter();
+  CampaignFileWriter(const CampaignFileWriter&) = delete;
+  CampaignFileWriter& operator=(const CampaignFileWriter&) = delete;
+
+  /// Writes the next rows of this rank (grid, tasks, weights, curves,
+  /// metrics, params, tables and the ragged offsets), after the rows of its
+  /// previous calls. Throws if they run past the file's rows.
+  void write(const std::vector<FileRow>& rows);
+  /// Closes the file (collective).
+  void finish();
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
 /// Creates `path` and writes this process's rows [lo, lo + rows.size()) of a
-/// file with `total_rows` rows. With comm = MPI_COMM_NULL the file is written
+/// file with `total_rows` rows, in one chunk (CampaignFileWriter). With comm = MPI_COMM_NULL the file is written
 /// serially (then lo = 0 and rows are all rows); otherwise the call is
 /// collective over comm: every rank passes the same meta, total_rows, n_max
 /// and curve_total, its own lo/rows and curve_lo (the sum of the curve points
