@@ -308,6 +308,10 @@ class Master {
       });
       --in_flight_;
       if (committed) note_done(*idx, e_.last_train_ms_);
+      // Also between tasks: a task of one epoch never polls, and rank 0 kept
+      // every such task to itself (the 63,000-task scale test ran on rank 0
+      // alone while rank 1 waited for its first reply).
+      serve(false);
       progress(false);
     }
     if (e_.stop_requested()) broadcast_stop_soon();
