@@ -146,6 +146,24 @@ def n_tasks():
         return len(f["grid/lr"])
 
 
+def assert_status_from_indexes(run_dir, expected):
+    """After a clean (final) run every committed record is listed by a journal
+    index: `status` reads no record (earlier sessions' indexes were rebuilt at
+    resume under the lock, this session's kept by the ranks)."""
+    import json
+    before = sorted(os.listdir(os.path.join(run_dir, "journal")))
+    st = json.loads(subprocess.run([ARGS.memphase, "status", run_dir, "--json"], capture_output=True, text=True,
+                                   check=True).stdout)
+    if st["done"] != expected or st["from_index"] != expected or st["from_journal"] != 0:
+        raise SystemExit(f"FAIL: status did not read every record from the journal indexes: {st}")
+    if sorted(os.listdir(os.path.join(run_dir, "journal"))) != before:
+        raise SystemExit("FAIL: status wrote into the journal directory")
+    logs = glob.glob(os.path.join(run_dir, "journal", "*.log"))
+    if len(glob.glob(os.path.join(run_dir, "journal", "*.idx"))) != len(logs):
+        raise SystemExit("FAIL: a journal without its index")
+    print(f"status: {expected} records from {len(logs)} journal indexes, no record read")
+
+
 # ---------------------------------------------------------------- tests
 def t_run():
     """Runs the campaign at --np and checks the file with h5ls and h5py."""
@@ -155,20 +173,23 @@ def t_run():
     subprocess.run(["h5ls", "-r", h5], check=True, capture_output=True)
     compare(h5, reference(1))
     assert_no_double_commits(d, n_tasks())
+    assert_status_from_indexes(d, n_tasks())
     if glob.glob(os.path.join(d, "*.tmp*")) or glob.glob(os.path.join(d, "ckpt", "*")):
         raise SystemExit("FAIL: temp files or checkpoints left behind")
 
 
 def t_crash():
     """SIGKILL a worker at a random epoch, rank 0 at a random epoch, a rank
-    during a checkpoint write and during a journal append. Each fault must
+    during a checkpoint write, during a journal append and during a journal
+    index append (after its record is durable). Each fault must
     fire (the job dies), then the same command resumes; the result must be
     bitwise equal to the uninterrupted run with every task committed once.
     A last scenario chains all four faults on one directory."""
     rng = random.Random(int(os.environ.get("MEMPHASE_TEST_SEED", "1")))
     faults = [f"epoch:1:{rng.randint(20, 300)}", f"epoch:0:{rng.randint(20, 300)}",
               f"ckpt-write:{rng.randint(0, 1)}:{rng.randint(1, 8)}",
-              f"journal:{rng.randint(0, 1)}:{rng.randint(1, 3)}", f"gather:{rng.randint(0, 1)}:1"]
+              f"journal:{rng.randint(0, 1)}:{rng.randint(1, 3)}", f"index:{rng.randint(0, 1)}:{rng.randint(1, 3)}",
+              f"gather:{rng.randint(0, 1)}:1"]
     ref = reference(1)
     for i, fault in enumerate(faults):
         d = fresh(f"crash-{i}")
@@ -187,6 +208,7 @@ def t_crash():
             print(f"tasks resumed mid-training from checkpoints at epochs {resumed}")
         compare(os.path.join(d, "campaign.h5"), ref)
         assert_no_double_commits(d, n_tasks())
+        assert_status_from_indexes(d, n_tasks())
     d = fresh("crash-chain")
     for fault in faults:
         p = mpirun(2, "run", ARGS.campaign, "--out", d, env={"MEMPHASE_FAULT": fault}, check=False)
@@ -335,6 +357,12 @@ def t_bad_inputs():
          [r"seeds\.yaml:\d+:\d+: seeds must be >= 1 \(got 0\)"]),
         ("unknown-family", yaml_case("family", base.replace("family: dcdt-nopost", "family: dcdt-psot")),
          [r"unknown family 'dcdt-psot' \(did you mean 'dcdt-post'\?\)"]),
+        # A task that cannot fit in memory (2e8 steps: ~1 TB of BPTT buffers)
+        # is refused by every rank at validation instead of running for ever.
+        ("absurd-delay", yaml_case("absurd", base.replace("delay: {range: [0, 40, 40]}", "delay: [0, 1e9]")),
+         [r"absurd\.yaml:\d+:\d+: grid\.delay\[1\]: task\.delay makes one task need about [\d.]+ [GT]iB of memory "
+          r"\(BPTT buffers 24 units x 16 trials x \d+ steps: .*\), more than the .* allowed per task .*"
+          r"\(got 1000000000\)"]),
     ]
     def check(label, cmd, patterns, expect_code=2):
         t0 = time.time()
@@ -351,6 +379,10 @@ def t_bad_inputs():
         print(f"ok {label} ({took:.1f} s): {first[:160]}")
     for label, path, pats in cases:
         check(label, ["run", path, "--out", os.path.join(work, "out-" + label)], pats)
+    # The limit can be set: a tiny one refuses even the tiny campaign.
+    check("max-task-memory", ["run", ARGS.campaign, "--out", os.path.join(work, "out-mem"), "--max-task-memory",
+                              "100K"], [r"tiny\.yaml: .*makes one task need about .* more than the 100 KiB allowed "
+                                        r"per task \(--max-task-memory 100 KiB\)"])
     # An output path that is a file.
     f = os.path.join(work, "a-file")
     open(f, "w").write("x")
@@ -588,8 +620,8 @@ def fault_trial(kind, rng, camp, ref_h5, total):
     elif kind == "kill-job":  # node loss: every rank SIGKILLed at once
         code, _ = go(signal_plan=(rng.uniform(0.1, 0.7), "ranks", signal.SIGKILL))
         injected = code
-    elif kind in ("kill-ckpt-write", "kill-journal"):
-        point = "ckpt-write" if kind == "kill-ckpt-write" else "journal"
+    elif kind in ("kill-ckpt-write", "kill-journal", "kill-index"):
+        point = {"kill-ckpt-write": "ckpt-write", "kill-journal": "journal", "kill-index": "index"}[kind]
         code, _ = go({"MEMPHASE_FAULT": f"{point}:{rng.randint(0, 1)}:{rng.randint(1, 5)}"})
         injected = code
     elif kind == "kill-gather":
@@ -650,7 +682,7 @@ def fault_trial(kind, rng, camp, ref_h5, total):
             "injected_exit": injected}
 
 
-FAULT_KINDS = ["kill-worker", "kill-rank0", "kill-job", "kill-ckpt-write", "kill-journal", "kill-gather",
+FAULT_KINDS = ["kill-worker", "kill-rank0", "kill-job", "kill-ckpt-write", "kill-journal", "kill-index", "kill-gather",
                "sigterm-ranks", "sigusr1-mpirun", "corrupt-ckpt-flip", "corrupt-ckpt-cut", "torn-journal",
                "write-failure"]
 
