@@ -347,3 +347,46 @@ TEST(Analyze, NotACampaignDirectoryIsRefusedWithItsPath) {
 
 }  // namespace
 }  // namespace memphase
+
+namespace memphase {
+namespace {
+
+// The reproduction's seed blocks (campaigns/repro-nopost-block*.yaml) are
+// blocks of the committed design (repro-nopost.yaml): merged, they give the
+// design's tasks, keys and config hash; a block edited alone is refused.
+TEST(SeedBlocks, ReproductionBlocksMergeToTheCommittedDesign) {
+  const std::string dir = MEMPHASE_CAMPAIGNS_DIR;
+  const Campaign design = load_campaign(dir + "/repro-nopost.yaml");
+  std::vector<AnalysisInput> parts;
+  for (int b = 1; b <= 4; ++b) {
+    AnalysisInput in;
+    in.dir = "block" + std::to_string(b);
+    in.campaign = load_campaign(dir + "/repro-nopost-block" + std::to_string(b) + ".yaml");
+    EXPECT_EQ(in.campaign.name, "repro-nopost-block" + std::to_string(b));
+    for (const CampaignTask& t : in.campaign.tasks) {
+      NetOutcome o;
+      o.done = true;
+      o.psd_ratio = static_cast<double>(t.key % 1000);  // a per-task tag to follow through the merge
+      in.nets.push_back(o);
+    }
+    parts.push_back(std::move(in));
+  }
+  const AnalysisInput m = merge_analysis_inputs(parts, "merged");
+  ASSERT_EQ(m.campaign.tasks.size(), design.tasks.size());
+  EXPECT_EQ(m.campaign.tasks.size(), 9u * 30u * 16u);
+  for (std::size_t i = 0; i < design.tasks.size(); ++i) {
+    ASSERT_EQ(m.campaign.tasks[i].key, design.tasks[i].key) << i;
+    EXPECT_EQ(m.nets[i].psd_ratio, static_cast<double>(design.tasks[i].key % 1000));
+  }
+  EXPECT_EQ(m.campaign.seeds, design.seeds);
+  // A block whose grid differs from the others is not a seed block.
+  parts[2].campaign = parse_campaign(
+      "family: dcdt-nopost\ngrid:\n  lr: {logspace: [-0.5, -2.5, 9]}\n  delay: {range: [0, 480, 20]}\n"
+      "seeds: [8, 9, 10, 11]\n",
+      "edited.yaml");
+  parts[2].nets.resize(parts[2].campaign.tasks.size());
+  EXPECT_THROW(merge_analysis_inputs(parts, "merged"), CampaignError);
+}
+
+}  // namespace
+}  // namespace memphase
