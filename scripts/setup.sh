@@ -8,8 +8,8 @@ PKGS=(
   openmpi-bin libopenmpi-dev libboost-mpi-dev
   libhdf5-openmpi-dev hdf5-tools
   libeigen3-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev libfmt-dev libspdlog-dev libxxhash-dev nlohmann-json3-dev zlib1g-dev
-  python3 python3-h5py python3-matplotlib python3-numpy
+  libcli11-dev libfmt-dev libspdlog-dev libxxhash-dev nlohmann-json3-dev zlib1g-dev librandom123-dev
+  python3 python3-h5py python3-matplotlib python3-numpy python3-scipy
   dataset-fashion-mnist
 )
 
