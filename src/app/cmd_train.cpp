@@ -10,6 +10,8 @@
 #include "analysis/model_task.hpp"
 #include "analysis/run_task.hpp"
 #include "app/commands.hpp"
+#include "campaign/cost.hpp"
+#include "config/campaign.hpp"
 #include "config/train_config.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
@@ -56,6 +58,17 @@ int run_train(const TrainFlags& f) {
   if (f.reps) spec.task.reps = *f.reps;
   if (f.record_every) spec.train.record_every = *f.record_every;
   validate(spec, f.config.empty() ? std::string("command line") : f.config + " + command line");
+  // An absurd size (e.g. --delay 1e9) is refused as `memphase run` refuses it
+  // (campaign/cost.hpp task_memory_check), before anything is allocated.
+  if (const MemoryCheck mc = task_memory_check(); mc.enabled()) {
+    const MemoryEstimate m = mc.estimate(spec);
+    if (m.bytes > mc.limit_bytes)
+      throw ConfigError(fmt::format("{}: {} makes the network need about {} of memory ({}), more than the {} "
+                                    "allowed ({}) (got {})",
+                                    f.config.empty() ? std::string("command line") : f.config, m.key,
+                                    format_bytes(m.bytes), m.breakdown, format_bytes(mc.limit_bytes),
+                                    mc.limit_text, m.value));
+  }
   if (spec.toy.enabled())
     throw ConfigError(fmt::format(
         "{}: family toy-{} is a closed-form toy model (SPEC §4), not a network: `memphase train` "

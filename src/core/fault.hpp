@@ -5,6 +5,7 @@
 //   epoch       after an epoch of training
 //   ckpt-write  halfway through writing a checkpoint's temp file
 //   journal     halfway through a journal append (a torn record)
+//   index       halfway through a journal-index entry (a torn index; io/journal_index.hpp)
 //   gather      while campaign.h5.tmp is being written
 // Unset (the default): every check is one predictable branch.
 #include <string_view>
