@@ -31,7 +31,11 @@ EXPECT = {
     "toy-ghost-fixed": (5.0, 0.03),
     "toy-cycle-prop": (2.0, 0.01),
     "toy-cycle-fixed": (3.0, 0.03),
-    "toy-ghost-c1": (5.0, 0.01),
+    # Finite confidence (Euler-integrated loss): platform-sensitive. The same
+    # code gave 4.9870 on an AVX-512 EPYC (Zen 4) and 5.0590 on an AVX-512
+    # Xeon (the release 04764a7 and today's binary alike): float details of
+    # the integration move the bisected α_max. Hence 2 %, not 1 %.
+    "toy-ghost-c1": (5.0, 0.02),
 }
 ALPHA_STAR_100 = 3 * math.pi**4 / 32 * 1e-10
 
