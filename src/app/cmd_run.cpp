@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "app/commands.hpp"
+#include "app/launch_check.hpp"
 #include "campaign/cost.hpp"
 #include "campaign/gather.hpp"
 #include "campaign/plan.hpp"
@@ -34,6 +35,7 @@ int with_mpi(F&& body) {
     return code;
   };
   try {
+    check_launch(world.size());  // N singletons from a PMI-less srun: refuse
     return body(world);
   } catch (const ConfigError& e) {
     return report("error: ", e, 2);
