@@ -64,11 +64,7 @@ if [[ -z $walltime && -n ${PBS_JOBID:-} ]] && command -v qstat >/dev/null 2>&1; 
   walltime=$(qstat -f "$PBS_JOBID" 2>/dev/null | sed -n 's/^ *Resource_List.walltime = *//p' | head -n 1)
 fi
 walltime_s=$(to_seconds "$walltime")
-walltime_args=()
-if [[ -n $walltime_s ]]; then
-  left_s=$((walltime_s - SECONDS))
-  walltime_args=(--walltime "$left_s")
-else
+if [[ -z $walltime_s ]]; then
   echo "warning: walltime unknown (no PBS_WALLTIME, no qstat): memphase relies on SIGTERM at the end" >&2
 fi
 
@@ -80,6 +76,10 @@ echo "[$(date -u +%FT%TZ)] job ${PBS_JOBID:-?} (submission $((resubmit + 1))): $
   "${campaign} -> ${out}, walltime ${walltime:-?}"
 before=$(remaining)
 
+# The time left is taken right before the launch: everything this script did
+# so far (qstat, the status of a large run directory) is already spent.
+walltime_args=()
+if [[ -n $walltime_s ]]; then walltime_args=(--walltime "$((walltime_s - SECONDS))"); fi
 "$mpirun" -np "$np" "$memphase" run "$campaign" --out "$out" "${walltime_args[@]}" "${run_args[@]}" &
 pid=$!
 # PBS sends SIGTERM at the walltime: ask for a clean checkpointed stop
