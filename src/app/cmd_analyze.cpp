@@ -4,11 +4,14 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <map>
 #include <memory>
 
 #include "app/commands.hpp"
-#include "campaign/analyze.hpp"
+#include "report/analyze.hpp"
 #include "core/error.hpp"
+#include "families/registry.hpp"
+#include "plugin/family.hpp"
 
 namespace memphase::app {
 
@@ -27,7 +30,9 @@ struct AnalyzeFlags {
   std::string lc_lrs = "all";
   std::string sp_lrs = "25";
   double skip_below = 0.1;
-  bool no_toy_refine = false;
+  /// Switches of the families' options (AnalysisOption::flag), by key: set
+  /// when the flag was given.
+  std::map<std::string, bool> switched;
   bool no_binomial = false;
   bool quiet = false;
 };
@@ -68,7 +73,10 @@ int run_analyze(const AnalyzeFlags& f) {
   ao.lc_lrs = parse_lrs("--lc-lrs", f.lc_lrs);
   ao.sp_lrs = parse_lrs("--sp-lrs", f.sp_lrs);
   ao.skip_below = f.skip_below;
-  ao.toy_refine = !f.no_toy_refine;
+  for (const Family* fam : families())
+    for (const AnalysisOption& o : fam->analysis_options())
+      if (o.boolean && !o.flag.empty() && f.switched.count(o.key) && f.switched.at(o.key))
+        ao.family[o.key] = o.value != 0.0 ? 0.0 : 1.0;
   ao.binomial = !f.no_binomial;
 
   if (f.dirs.size() > 1 && f.out.empty())
@@ -115,8 +123,10 @@ void add_analyze_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   c->add_flag("--no-binomial", f->no_binomial,
               "β fits: only the reference's estimator of SPEC §3.7 (skip beta_*_binomial)");
-  c->add_flag("--no-toy-refine", f->no_toy_refine,
-              "toy families: α_max from the grid values only (no bisection on the model)");
+  // The families' own switches (Family::analysis_options), e.g. --no-toy-refine.
+  for (const Family* fam : families())
+    for (const AnalysisOption& o : fam->analysis_options())
+      if (o.boolean && !o.flag.empty()) c->add_flag(o.flag, f->switched[o.key], o.help);
   c->add_flag("--quiet,-q", f->quiet, "print nothing on success");
   c->callback([f, &exit_code]() { exit_code = run_analyze(*f); });
 }

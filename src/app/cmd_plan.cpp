@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "app/commands.hpp"
-#include "campaign/cost.hpp"
-#include "campaign/plan.hpp"
+#include "engine/cost.hpp"
+#include "engine/plan.hpp"
 #include "config/campaign.hpp"
 #include "core/error.hpp"
 

@@ -8,8 +8,8 @@
 #include <memory>
 
 #include "app/commands.hpp"
-#include "campaign/run_dir.hpp"
-#include "campaign/status.hpp"
+#include "rundir/run_dir.hpp"
+#include "engine/status.hpp"
 #include "core/error.hpp"
 
 namespace memphase::app {

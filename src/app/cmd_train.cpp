@@ -4,19 +4,23 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
+#include <string_view>
+#include <tuple>
+#include <vector>
 
-#include "analysis/model_task.hpp"
-#include "analysis/run_task.hpp"
 #include "app/commands.hpp"
-#include "campaign/cost.hpp"
+#include "engine/cost.hpp"
 #include "config/campaign.hpp"
 #include "config/train_config.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/version.hpp"
+#include "families/registry.hpp"
 #include "io/task_file.hpp"
+#include "plugin/family.hpp"
 
 namespace memphase::app {
 
@@ -33,6 +37,16 @@ struct TrainFlags {
   std::string command_line;
 };
 
+/// Sets the field `field` ("task.delay") of the spec from the flag --`axis`,
+/// as the grid axis of that name does; refused (ConfigError) when the spec's
+/// family has no such key.
+void set_section_field(TaskSpec& spec, std::string_view axis, std::string_view field, double v) {
+  const std::vector<std::string> keys = spec.family->key_paths();
+  if (std::find(keys.begin(), keys.end(), field) == keys.end())
+    throw ConfigError(fmt::format("--{}: family {} has no key {}", axis, spec.family->id(), field));
+  spec.family->set_axis(spec, axis, v);
+}
+
 int run_train(const TrainFlags& f) {
   TaskSpec spec;
   if (!f.config.empty()) {
@@ -41,26 +55,31 @@ int run_train(const TrainFlags& f) {
                                     "file, so that the file's keys override the family defaults)",
                                     f.family, f.config, f.family));
     spec = load_train_config(f.config);
-  } else if (!f.family.empty()) {
-    apply_family(spec, f.family, "--family");
+  } else {
+    spec = preset_spec(f.family.empty() ? std::string(families().front()->presets().front().name) : f.family,
+                       "--family");
   }
-  if (f.lr) spec.train.lr = *f.lr;
-  if (f.delay) spec.task.delay = *f.delay;
-  if (f.post) spec.task.post = *f.post;
-  if (f.tau) spec.model.tau = *f.tau;
-  if (f.noise_sigma) spec.model.noise_sigma = *f.noise_sigma;
-  if (f.init_state_sigma) spec.model.init_state_sigma = *f.init_state_sigma;
-  if (f.momentum) spec.train.momentum = *f.momentum;
-  if (f.weight_decay) spec.train.weight_decay = *f.weight_decay;
-  if (f.epochs) spec.train.epochs = *f.epochs;
-  if (f.seed) spec.train.seed = *f.seed;
-  if (f.n) spec.model.n = *f.n;
-  if (f.reps) spec.task.reps = *f.reps;
-  if (f.record_every) spec.train.record_every = *f.record_every;
+  // The flags set the fields of the model/task/train sections, as grid axes do.
+  const std::tuple<std::string_view, std::string_view, std::optional<double>> fields[] = {
+      {"lr", "train.lr", f.lr},
+      {"delay", "task.delay", f.delay},
+      {"post", "task.post", f.post},
+      {"tau", "model.tau", f.tau},
+      {"noise_sigma", "model.noise_sigma", f.noise_sigma},
+      {"init_state_sigma", "model.init_state_sigma", f.init_state_sigma},
+      {"momentum", "train.momentum", f.momentum},
+      {"weight_decay", "train.weight_decay", f.weight_decay},
+      {"epochs", "train.epochs", f.epochs ? std::optional<double>(static_cast<double>(*f.epochs)) : std::nullopt},
+      {"n", "model.n", f.n ? std::optional<double>(*f.n) : std::nullopt},
+      {"reps", "task.reps", f.reps ? std::optional<double>(*f.reps) : std::nullopt}};
+  for (const auto& [axis, field, v] : fields)
+    if (v) set_section_field(spec, axis, field, *v);
+  if (f.seed) spec.config->set_seed(*f.seed);
+  if (f.record_every) spec.config->set_record_every(*f.record_every);
   validate(spec, f.config.empty() ? std::string("command line") : f.config + " + command line");
   // An absurd size (e.g. --delay 1e9) is refused as `memphase run` refuses it
-  // (campaign/cost.hpp task_memory_check), before anything is allocated.
-  if (const MemoryCheck mc = task_memory_check(); mc.enabled()) {
+  // (engine/cost.hpp task_memory_check), before anything is allocated.
+  if (const MemoryCheck mc = task_memory_check(); mc.active()) {
     const MemoryEstimate m = mc.estimate(spec);
     if (m.bytes > mc.limit_bytes)
       throw ConfigError(fmt::format("{}: {} makes the network need about {} of memory ({}), more than the {} "
@@ -69,58 +88,35 @@ int run_train(const TrainFlags& f) {
                                     format_bytes(m.bytes), m.breakdown, format_bytes(mc.limit_bytes),
                                     mc.limit_text, m.value));
   }
-  if (spec.toy.enabled())
-    throw ConfigError(fmt::format(
-        "{}: family toy-{} is a closed-form toy model (SPEC §4), not a network: `memphase train` "
-        "trains one RNN; run a toy campaign with `memphase run` (see campaigns/toy-*.yaml)",
-        f.config.empty() ? std::string("--family") : f.config,
-        spec.toy.kind == ToyModel::ghost ? "ghost" : "cycle"));
+  const Family& family = *spec.family;
+  if (const std::optional<std::string> why = family.refuse_train(spec))
+    throw ConfigError(fmt::format("{}: {}", f.config.empty() ? std::string("--family") : f.config, *why));
 
   Provenance prov;
   prov.config_yaml = to_yaml(spec);
   prov.config_hash = hex64(hash64(prov.config_yaml));
   prov.code_version = std::string(code_version_string());
   prov.command = f.command_line;
-  if (!spec.rate_rnn()) {
-    // Ghost network (SPEC §5) or WCRNN (SPEC §6): the runner of the campaign
-    // engine, with a progress line every `chunk` epochs.
-    const std::int64_t planned = spec.planned_epochs();
-    const std::int64_t chunk =
-        f.progress_every > 0 ? f.progress_every : std::max<std::int64_t>(1, planned / 10);
-    RunControl ctl;
-    ctl.poll = [&](std::int64_t e) {
-      if (e % chunk == 0) spdlog::info("epoch {}/{}", e, planned);
-      return RunAction::go_on;
-    };
-    const TaskResult r = *run_model_task(spec, &ctl);
-    write_task_file(f.out, r, prov);
-    fmt::print("status={} learned={} epochs={} time={:.2f}s", to_string(r.status), r.cls.learned, r.epochs_run,
-               r.train_seconds);
-    for (const auto& [k, v] : r.extras.metrics) fmt::print(" {}={:.6g}", k, v);
-    fmt::print(" -> {}\n", f.out);
-    return 0;
-  }
-  Trainer trainer(spec);
-  const std::int64_t total = trainer.epochs();
-  spdlog::info("training N={} lr={} delay={} ms seed={}: T={} steps, batch {}, {} epochs",
-               spec.model.n, spec.train.lr, spec.task.delay, spec.train.seed,
-               trainer.layout().steps, trainer.layout().batch(), total);
-  TrainState s = trainer.start();
-  const std::int64_t chunk =
-      f.progress_every > 0 ? f.progress_every : std::max<std::int64_t>(1, total / 10);
-  while (!trainer.advance(s, chunk)) {
-    spdlog::info("epoch {}/{}: loss {:.5f} acc {:.3f} rel {:.3f}", s.epoch, total,
-                 s.curves.loss.back(), s.curves.accuracy.back(), s.curves.reliability.back());
-  }
-  TaskResult r = finish_task(trainer, std::move(s));
+  // The family's runner, as the campaign engine drives it, with a progress
+  // line every `chunk` epochs.
+  if (const std::string banner = family.train_banner(spec); !banner.empty()) spdlog::info("{}", banner);
+  const std::int64_t planned = family.planned_epochs(spec);
+  const std::int64_t chunk = f.progress_every > 0 ? f.progress_every : std::max<std::int64_t>(1, planned / 10);
+  RunControl ctl;
+  bool curves_seen = false;
+  ctl.progress = [&](std::int64_t e, const Curves& c) {
+    curves_seen = true;
+    if (e % chunk == 0 && !c.loss.empty())
+      spdlog::info("epoch {}/{}: loss {:.5f} acc {:.3f} rel {:.3f}", e, planned, c.loss.back(), c.accuracy.back(),
+                   c.reliability.back());
+  };
+  ctl.poll = [&](std::int64_t e) {
+    if (!curves_seen && e % chunk == 0) spdlog::info("epoch {}/{}", e, planned);
+    return RunAction::go_on;
+  };
+  const TaskResult r = *family.run(spec, &ctl);
   write_task_file(f.out, r, prov);
-
-  fmt::print("status={} class={} ({}) learned={} psd_ratio={} epochs={} time={:.2f}s "
-             "({:.3f} ms/epoch) final_loss={:.5f} -> {}\n",
-             to_string(r.status), static_cast<int>(r.cls.net_class), to_string(r.cls.net_class),
-             r.cls.learned, r.cls.psd_ratio, r.epochs_run, r.train_seconds,
-             1e3 * r.train_seconds / std::max<std::int64_t>(1, r.epochs_run),
-             r.curves.loss.empty() ? NAN : r.curves.loss.back(), f.out);
+  fmt::print("{} -> {}\n", family.train_summary(r), f.out);
   return 0;
 }
 
@@ -131,7 +127,7 @@ void add_train_command(CLI::App& app, int& exit_code) {
   CLI::App* c = app.add_subcommand("train", "Train ONE network (SPEC §2-3) and write an HDF5 file");
   c->add_option("--config,-c", f->config, "YAML file (sections model/task/train, optional family)")
       ->check(CLI::ExistingFile);
-  c->add_option("--family", f->family, "family defaults: dcdt-nopost, dcdt-post, dcdt-longtau, no-memory, ghost-rank1, ghost-rankK, wcrnn");
+  c->add_option("--family", f->family, "preset (family defaults): " + detail::join_list(preset_names()));
   c->add_option("--out,-o", f->out, "output HDF5 file")->capture_default_str();
   c->add_option("--lr", f->lr, "learning rate");
   c->add_option("--delay", f->delay, "delay period (ms)");
@@ -166,7 +162,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   c->callback([o, &exit_code]() {
-    fmt::print("{}\n", to_json(run_bench(*o)));
+    fmt::print("{}\n", run_bench(*o));
     exit_code = 0;
   });
 }

@@ -17,9 +17,10 @@
 #include <unordered_set>
 #include <utility>
 
-#include "config/train_config.hpp"
 #include "config/spec_sections.hpp"
-#include "config/yaml_util.hpp"
+#include "config/train_config.hpp"
+#include "families/registry.hpp"
+#include "yaml/yaml_util.hpp"
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
@@ -92,106 +93,27 @@ std::vector<double> range_inclusive(double start, double stop, double step) {
 
 namespace {
 
-/// Entry of axis_table() named `axis`, or nullptr.
+/// Every axis any family can sweep (the registry's vocabulary).
+const std::vector<AxisInfo>& known_axes() {
+  static const std::vector<AxisInfo> axes = all_axes();
+  return axes;
+}
+
+/// The known axis named `axis`, or nullptr.
 const AxisInfo* find_axis(std::string_view axis) {
-  for (const AxisInfo& a : axis_table()) {
+  for (const AxisInfo& a : known_axes()) {
     if (a.name == axis) return &a;
   }
   return nullptr;
 }
 
-}  // namespace
-
+/// Key path of the field of `axis` ("lr" -> "train.lr"); empty if unknown.
 std::string_view axis_field(std::string_view axis) {
   const AxisInfo* a = find_axis(axis);
   return a ? a->field : std::string_view();
 }
 
-namespace {
-/// Values of the categorical axis "residual", in ResidualKind order.
-constexpr std::string_view residual_choices[] = {"homogeneous", "rotational", "heterogeneous_diag",
-                                                 "heterogeneous_rot", "zero"};
 }  // namespace
-
-unsigned axis_use_of(const TaskSpec& spec) {
-  if (spec.toy.enabled()) return kToy;
-  if (spec.ghost.enabled()) return kGhost;
-  if (spec.wcrnn.enabled()) return kWcrnn;
-  return spec.task.kind == TaskKind::no_memory ? kNoMemory : kRate;
-}
-
-std::span<const AxisInfo> axis_table() {
-  constexpr unsigned rnn = kRate | kNoMemory;
-  static constexpr AxisInfo table[] = {
-      {"lr", "train.lr", false, rnn | kToy | kGhost | kWcrnn},
-      {"delay", "task.delay", false, kRate | kToy},
-      {"response", "task.response", false, rnn | kToy},
-      {"post", "task.post", false, kRate},
-      {"tau", "model.tau", false, rnn},
-      {"n", "model.n", true, rnn | kGhost | kWcrnn},
-      {"reps", "task.reps", true, rnn},
-      {"noise_sigma", "model.noise_sigma", false, rnn},
-      {"init_state_sigma", "model.init_state_sigma", false, rnn},
-      {"momentum", "train.momentum", false, rnn | kWcrnn},
-      {"weight_decay", "train.weight_decay", false, rnn},
-      {"epochs", "train.epochs", true, kGhost | kWcrnn},
-      {"rank", "ghost.rank", true, kGhost},
-      {"confidence", "ghost.confidence", false, kGhost},
-      {"recovery_c", "ghost.recovery_confidence", false, kGhost},
-      {"residual", "wcrnn.residual", true, kWcrnn, residual_choices},
-      {"r", "wcrnn.r", false, kWcrnn},
-      {"phi", "wcrnn.phi", false, kWcrnn},
-      {"gamma", "wcrnn.gamma", false, kWcrnn},
-      {"seq_len", "wcrnn.seq_len", true, kWcrnn},
-      {"batch", "wcrnn.batch", true, kWcrnn},
-  };
-  return table;
-}
-
-void set_axis_value(TaskSpec& spec, std::string_view axis, double v) {
-  if (axis == "lr")
-    spec.train.lr = v;
-  else if (axis == "delay")
-    spec.task.delay = v;
-  else if (axis == "response")
-    spec.task.response = v;
-  else if (axis == "post")
-    spec.task.post = v;
-  else if (axis == "tau")
-    spec.model.tau = v;
-  else if (axis == "n")
-    spec.model.n = static_cast<int>(v);
-  else if (axis == "reps")
-    spec.task.reps = static_cast<int>(v);
-  else if (axis == "noise_sigma")
-    spec.model.noise_sigma = v;
-  else if (axis == "init_state_sigma")
-    spec.model.init_state_sigma = v;
-  else if (axis == "momentum")
-    spec.train.momentum = v;
-  else if (axis == "weight_decay")
-    spec.train.weight_decay = v;
-  else if (axis == "epochs")
-    spec.train.epochs = static_cast<std::int64_t>(v);
-  else if (axis == "rank")
-    spec.ghost.rank = static_cast<int>(v);
-  else if (axis == "confidence")
-    spec.ghost.confidence = v;
-  else if (axis == "recovery_c")
-    spec.ghost.recovery_confidence = v;
-  else if (axis == "residual")
-    spec.wcrnn.residual.kind = static_cast<ResidualKind>(static_cast<int>(v));
-  else if (axis == "r")
-    spec.wcrnn.residual.r = v;
-  else if (axis == "phi")
-    spec.wcrnn.residual.phi = v;
-  else if (axis == "gamma")
-    spec.wcrnn.gamma = v;
-  else if (axis == "seq_len")
-    spec.wcrnn.seq_len = static_cast<int>(v);
-  else if (axis == "batch")
-    spec.wcrnn.batch = static_cast<int>(v);
-}
 
 namespace {
 
@@ -257,7 +179,7 @@ std::optional<std::string> spec_problems(const TaskSpec& spec) {
 /// <value>)" when its estimate exceeds the limit, else nullopt (also when the
 /// check is disabled). `key` receives the key path it blames.
 std::optional<std::string> memory_problem(const TaskSpec& spec, const MemoryCheck& m, std::string* key = nullptr) {
-  if (!m.enabled()) return std::nullopt;
+  if (!m.active()) return std::nullopt;
   const MemoryEstimate e = m.estimate(spec);
   if (e.bytes <= m.limit_bytes) return std::nullopt;
   if (key) *key = e.key;
@@ -558,10 +480,10 @@ YAML::Node unflatten(const YAML::Node& flat, Diagnostics& diag) {
   return out;
 }
 
-/// "section.key: value" lines of to_yaml(spec), in its order.
+/// "section.key: value" lines of the spec's canonical YAML, in its order.
 std::vector<std::pair<std::string, std::string>> flat_spec(const TaskSpec& spec) {
   std::vector<std::pair<std::string, std::string>> out;
-  const YAML::Node root = YAML::Load(to_yaml(spec));
+  const YAML::Node root = YAML::Load(spec.family->to_yaml(spec));
   for (const auto& section : root) {
     for (const auto& kv : section.second) {
       out.emplace_back(join_key(section.first.Scalar(), kv.first.Scalar()), kv.second.Scalar());
@@ -794,31 +716,35 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
                            c.name));
   }
 
-  // Family defaults first, then the model/task/train sections on top, through
+  // The preset's defaults first, then its family's sections on top, through
   // the same code as a `memphase train` file.
   const bool has_family = top.read("family", c.family);
   bool family_ok = false;
   if (has_family) {
-    family_ok = apply_family(c.base, c.family, top.location("family"), diag);
-  } else if (!diag.failed("family")) {
-    diag.error({}, fmt::format("missing key 'family' (one of {})", join_list(family_names())));
+    c.base = preset_or_default(c.family, top.location("family"), diag);
+    family_ok = !diag.failed("family");
+  } else {
+    c.base = default_spec();
+    if (!diag.failed("family"))
+      diag.error({}, fmt::format("missing key 'family' (one of {})", join_list(preset_names())));
   }
+  const Family& family = *c.base.family;
 
   // Grid axes (their names first: the sections may not also set them).
   const YAML::Node grid_node = top.find("grid");
   const Location grid_at = top.location("grid");
   MapReader grid(grid_node, "grid", diag);
   std::vector<std::string> axis_names;
-  for (const AxisInfo& a : axis_table()) grid.declare(a.name);
+  for (const AxisInfo& a : known_axes()) grid.declare(a.name);
   for (const std::string& k : grid.keys()) {
     if (axis_field(k).empty()) continue;  // reported by finish()
     axis_names.push_back(k);
   }
   refuse_spec_keys(top, axis_names, diag);
-  read_spec_sections(top, c.base, diag);
+  read_spec(top, c.base, diag);
   read_output(top, c.output, diag);
   read_checkpoint(top, c.checkpoint, diag);
-  c.base.train.record_every = c.output.record_every;
+  c.base.config->set_record_every(c.output.record_every);
 
   std::vector<std::vector<Value>> axis_values;
   if (!grid_node.IsDefined()) {
@@ -835,27 +761,9 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
     std::optional<std::vector<Value>> vals =
         axis_parser.parse(grid.find(name), path, grid.location(name));
     if (!vals) continue;
-    const unsigned use = axis_use_of(c.base);
-    if (family_ok && !(info.use & use)) {
-      std::vector<std::string> allowed;
-      for (const AxisInfo& a : axis_table()) {
-        if (a.use & use) allowed.emplace_back(a.name);
-      }
-      const std::string why = use == kNoMemory ? fmt::format("{} is fixed at 0", axis_field(name))
-                              : use == kToy    ? fmt::format("the toy does not use {}", axis_field(name))
-                                               : fmt::format("this family does not use {}", axis_field(name));
-      diag.error(grid.location(name), fmt::format("{} cannot be swept in family '{}' ({}; axes of "
-                                                  "this family: {})",
-                                                  path, c.family, why, join_list(allowed)));
-      continue;
-    }
-    if (family_ok && c.base.toy.enabled()) {
-      if (name == "response" && c.base.toy.response_ratio > 0.0) {
-        diag.error(grid.location(name),
-                   fmt::format("{} cannot be swept when toy.response_ratio is set (T_r = "
-                               "toy.response_ratio * T_d = {} * T_d; set toy.response_ratio: 0 "
-                               "for a fixed response)",
-                               path, format_double(c.base.toy.response_ratio)));
+    if (family_ok) {
+      if (const std::optional<std::string> why = family.refuse_axis(c.base, info, path, c.family)) {
+        diag.error(grid.location(name), *why);
         continue;
       }
     }
@@ -891,8 +799,8 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
 
   // Unknown keys: suggest top-level keys, grid axes and section keys.
   std::vector<std::string> elsewhere;
-  for (const AxisInfo& a : axis_table()) elsewhere.push_back(join_key("grid", a.name));
-  for (const std::string& p : spec_key_paths()) elsewhere.push_back(p);
+  for (const AxisInfo& a : known_axes()) elsewhere.push_back(join_key("grid", a.name));
+  for (const std::string& p : all_key_paths()) elsewhere.push_back(p);
   grid.finish(std::vector<std::string>{"seeds"});
   top.finish(elsewhere);
   // The base spec (family + sections), then every value of every axis on its
@@ -904,7 +812,7 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
     const std::string path = join_key("grid", c.axes[a].name);
     for (std::size_t i = 0; i < axis_values[a].size(); ++i) {
       TaskSpec s = c.base;
-      set_axis_value(s, c.axes[a].name, axis_values[a][i].v);
+      family.set_axis(s, c.axes[a].name, axis_values[a][i].v);
       if (const std::optional<std::string> why = spec_problems(s)) {
         diag.error(axis_values[a][i].at, fmt::format("{}: {}", index_key(path, i), *why));
         break;  // one message per axis is enough
@@ -916,7 +824,7 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
   // Memory (only when asked, i.e. by `memphase run`): the base spec at the key
   // that drives it, then every axis value on its own at that value; the
   // combinations are checked per grid cell below.
-  if (memory.enabled()) {
+  if (memory.active()) {
     std::string key;
     if (const std::optional<std::string> why = memory_problem(c.base, memory, &key)) {
       diag.error_at_key(key, *why);
@@ -925,7 +833,7 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
         const std::string path = join_key("grid", c.axes[a].name);
         for (std::size_t i = 0; i < axis_values[a].size(); ++i) {
           TaskSpec s = c.base;
-          set_axis_value(s, c.axes[a].name, axis_values[a][i].v);
+          family.set_axis(s, c.axes[a].name, axis_values[a][i].v);
           if (const std::optional<std::string> w = memory_problem(s, memory)) {
             diag.error(axis_values[a][i].at, fmt::format("{}: {}", index_key(path, i), *w));
             break;  // one message per axis is enough
@@ -955,7 +863,7 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
   for (std::int64_t cell = 0; cell < cells; ++cell) {
     TaskSpec s = c.base;
     for (std::size_t a = 0; a < n_axes; ++a) {
-      set_axis_value(s, c.axes[a].name, c.axes[a].values[static_cast<std::size_t>(idx[a])]);
+      family.set_axis(s, c.axes[a].name, c.axes[a].values[static_cast<std::size_t>(idx[a])]);
     }
     // The seed never makes a spec invalid, nor changes its memory: one check
     // per grid cell.
@@ -974,7 +882,7 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
     for (std::int64_t k = 0; k < n_seeds; ++k) {
       CampaignTask t;
       t.spec = s;
-      t.spec.train.seed = c.seeds[static_cast<std::size_t>(k)];
+      t.spec.config->set_seed(c.seeds[static_cast<std::size_t>(k)]);
       t.key = task_key(t.spec);
       t.index = static_cast<std::int64_t>(c.tasks.size());
       t.axis_index = idx;
@@ -999,20 +907,6 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
 
 Campaign load_campaign(const std::string& path, const MemoryCheck& memory) {
   return parse_campaign(detail::read_text_file(path, "campaign file"), path, memory);
-}
-
-std::string format_bytes(double b) {
-  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  if (!std::isfinite(b)) return fmt::format("{} B", b);
-  std::size_t u = 0;
-  while (std::fabs(b) >= 1024.0 && u + 1 < std::size(units)) {
-    b /= 1024.0;
-    ++u;
-  }
-  // Three significant digits, trailing zeros kept: "8.00 GiB", "62.5 KiB".
-  if (u == 0 || std::fabs(b) >= 100.0) return fmt::format("{:.0f} {}", b, units[u]);
-  if (std::fabs(b) >= 10.0) return fmt::format("{:.1f} {}", b, units[u]);
-  return fmt::format("{:.2f} {}", b, units[u]);
 }
 
 }  // namespace memphase

@@ -16,11 +16,12 @@
 //   output: {record_every: 10, weights: [initial, final]}
 //   checkpoint: {every_epochs: 500, every_seconds: 60}
 //
-// Axes (each sets one TaskSpec field; integers for n and reps): lr, delay,
-// response, post, tau, n, reps, noise_sigma, init_state_sigma, momentum,
-// weight_decay. The no-memory family cannot sweep delay or post. Values of an
-// axis must be distinct; every value, and every combination, must pass the
-// same range rules as a `memphase train` file (validate()).
+// Axes: each family declares the ones it can sweep (Family::axes; e.g. the
+// rate RNN: lr, delay, response, post, tau, n, reps, noise_sigma,
+// init_state_sigma, momentum, weight_decay; the no-memory preset cannot sweep
+// delay or post). Values of an axis must be distinct; every value, and every
+// combination, must pass the same range rules as a `memphase train` file
+// (validate()).
 //
 // Toy families (SPEC §4; no network is trained, see analysis/toy_task.hpp):
 //   family: toy-ghost                      # or toy-cycle
@@ -68,58 +69,11 @@
 #include <vector>
 
 #include "core/spec.hpp"
+#include "plugin/campaign.hpp"
+#include "plugin/family.hpp"
+#include "plugin/memory.hpp"
 
 namespace memphase {
-
-/// One grid axis after expansion: the TaskSpec field it sets and its values
-/// in file order.
-struct GridAxis {
-  std::string name;  ///< lr, delay, response, post, tau, n, noise_sigma, ...
-  std::vector<double> values;
-};
-
-/// One task of a campaign.
-struct CampaignTask {
-  std::uint64_t key = 0;   ///< xxh64 of the encoded TaskSpec: stable across runs and --extend
-  std::int64_t index = 0;  ///< row in campaign.h5 (expansion order)
-  TaskSpec spec;
-  std::vector<std::int64_t> axis_index;  ///< index into each GridAxis (same order), then seed index
-};
-
-struct CheckpointPolicy {
-  std::int64_t every_epochs = 0;  ///< 0: off
-  double every_seconds = 60.0;    ///< 0: off
-};
-
-struct OutputPolicy {
-  int record_every = 1;
-  bool keep_initial = true;
-  bool keep_final = true;
-};
-
-struct Campaign {
-  std::string source;       ///< file name, for messages
-  std::string name;
-  std::string family;
-  std::string canonical;    ///< canonical YAML text of the whole campaign
-  std::string hash;         ///< hex64 of `canonical`
-  std::vector<GridAxis> axes;
-  std::vector<std::uint64_t> seeds;
-  TaskSpec base;            ///< family defaults + overrides, before grid values
-  CheckpointPolicy checkpoint;
-  OutputPolicy output;
-  std::vector<CampaignTask> tasks;  ///< cartesian product, axes outer..inner, seeds innermost
-};
-
-/// Estimated peak memory of one task (campaign/cost.hpp task_memory()): the
-/// bytes, the terms that make them up (for messages), and the field of the
-/// spec that drives them most, with its value.
-struct MemoryEstimate {
-  double bytes = 0.0;
-  std::string breakdown;  ///< "BPTT buffers 100 units x 128 trials x 96 steps: 4.72 MiB; ..."
-  std::string key;        ///< key path, e.g. "task.delay"
-  std::string value;      ///< its value, e.g. "1e+09"
-};
 
 /// The working-set limit of one task, checked at validation by `memphase
 /// run` (on every rank, so a job refuses an absurd task before any
@@ -129,7 +83,7 @@ struct MemoryCheck {
   double limit_bytes = 0.0;  ///< <= 0: no check
   std::string limit_text;    ///< how the limit was set, for the message ("half of this machine's 23.4 GiB ...")
   std::function<MemoryEstimate(const TaskSpec&)> estimate;
-  bool enabled() const { return limit_bytes > 0 && static_cast<bool>(estimate); }
+  bool active() const { return limit_bytes > 0 && static_cast<bool>(estimate); }
 };
 
 /// Parses and validates campaign YAML text and expands the grid. Every error
@@ -143,10 +97,6 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
                         const MemoryCheck& memory = {});
 /// Reads and parses a file (IoError if unreadable).
 Campaign load_campaign(const std::string& path, const MemoryCheck& memory = {});
-
-/// Bytes in binary units with 3 significant digits: "512 B", "4.72 MiB",
-/// "1.47 TiB".
-std::string format_bytes(double bytes);
 
 /// Key of one task (xxh64 of its encoded TaskSpec).
 std::uint64_t task_key(const TaskSpec& spec);
@@ -167,40 +117,6 @@ std::vector<double> logspace(double a, double b, std::int64_t n);
 /// (relative to the largest of |start|, |stop|, |step|) of stop is included
 /// and set to stop exactly. Empty if step <= 0, start > stop, or non-finite.
 std::vector<double> range_inclusive(double start, double stop, double step);
-
-/// Which kinds of task may sweep an axis (bit mask).
-enum AxisUse : unsigned {
-  kRate = 1,      ///< rate-RNN families (dcdt-*)
-  kNoMemory = 2,  ///< the no-memory family
-  kToy = 4,       ///< toy-ghost, toy-cycle
-  kGhost = 8,     ///< ghost-rank1, ghost-rankK
-  kWcrnn = 16,    ///< wcrnn
-};
-
-/// One sweepable axis: its name in `grid`, the key path of the TaskSpec
-/// field it sets ("train.lr"), whether values must be integers, which task
-/// kinds may sweep it, and for a categorical axis the names of its values
-/// (value i of the axis is choices[i]; written by name in canonical text).
-struct AxisInfo {
-  std::string_view name;
-  std::string_view field;
-  bool integral;
-  unsigned use;  ///< AxisUse bits
-  std::span<const std::string_view> choices = {};
-};
-
-/// The AxisUse bit of a spec's kind of task.
-unsigned axis_use_of(const TaskSpec& spec);
-
-/// Every known axis, in the order listed in messages.
-std::span<const AxisInfo> axis_table();
-
-/// Key path of the field of `axis` ("lr" -> "train.lr"); empty if unknown.
-std::string_view axis_field(std::string_view axis);
-
-/// Sets the field of `axis` in spec (n, reps: truncated to int; the caller
-/// has checked they are integral). Unknown names are ignored.
-void set_axis_value(TaskSpec& spec, std::string_view axis, double v);
 
 }  // namespace detail
 

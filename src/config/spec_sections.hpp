@@ -1,35 +1,34 @@
 #pragma once
-// The model/task/train sections of a TaskSpec as read from YAML: shared by
-// the single-network file (train_config.cpp defines these) and the campaign
-// file, which adds grid axes on top of the same sections.
+// Reading a family's sections of a YAML file, shared by the single-network
+// file (train_config.cpp defines these) and the campaign file, which adds
+// grid axes on top of the same sections.
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "config/yaml_util.hpp"
 #include "core/spec.hpp"
+#include "yaml/yaml_util.hpp"
 
 namespace memphase::detail {
 
-/// Names of the known families (SPEC §1), in the order listed in messages.
-std::vector<std::string> family_names();
+/// The spec of preset `name` (its defaults); an unknown name records
+/// "unknown family 'x' (...); known families: ..." at `at`, marks "family"
+/// failed and gives the first preset's spec, so that reading goes on.
+TaskSpec preset_or_default(std::string_view name, Location at, Diagnostics& diag);
 
-/// Applies the defaults of family `name` to `spec` (only the fields the
-/// family sets). Unknown names record "unknown family 'x' (...); known
-/// families: ..." at `at` and return false.
-bool apply_family(TaskSpec& spec, std::string_view name, Location at, Diagnostics& diag);
+/// The default preset's spec (the first preset of the first family).
+TaskSpec default_spec();
 
-/// Reads the sections model, task and train of `top` into `spec` (keys that
-/// are absent keep their value in spec). Records locations under the key
-/// paths "model.n", ..., so that check_spec can point at them.
-void read_spec_sections(MapReader& top, TaskSpec& spec, Diagnostics& diag);
+/// Reads the sections of spec's family from `top` into `spec` (keys that
+/// are absent keep their value), recording locations under the key paths.
+/// A section that only another family reads is refused key by key with that
+/// family's message (Family::foreign_key_message).
+void read_spec(MapReader& top, TaskSpec& spec, Diagnostics& diag);
 
-/// Every key path of the model/task/train sections ("model.n", ...), in
-/// canonical order; used for "did you mean" across sections.
-std::vector<std::string> spec_key_paths();
+/// Every key path of every family's sections, for "did you mean".
+std::vector<std::string> all_key_paths();
 
-/// Range and consistency rules of a TaskSpec (see validate()); each failure
-/// is recorded at the remembered location of its key path.
+/// The rules of spec's family (Family::check).
 void check_spec(const TaskSpec& spec, Diagnostics& diag);
 
 }  // namespace memphase::detail

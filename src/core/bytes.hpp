@@ -83,6 +83,15 @@ class ByteReader {
     const std::size_t n = static_cast<std::size_t>(r * c) * sizeof(typename M::Scalar);
     std::memcpy(m.data(), need(n), n);
   }
+  /// The next T without consuming it.
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  T peek() const {
+    if (sizeof(T) > remaining()) fail("truncated");
+    T v;
+    std::memcpy(&v, data_.data() + pos_, sizeof(T));
+    return v;
+  }
   std::size_t remaining() const { return data_.size() - pos_; }
   bool done() const { return pos_ == data_.size(); }
   /// Throws IoError "<what>: corrupt record (<why> at byte <pos>)".
@@ -104,8 +113,12 @@ class ByteReader {
 
 /// Encoders for the shared records (field order is the format; bump the
 /// version constant in the container when it changes).
+/// A spec: its family's canonical encoding (FamilyConfig::encode).
 void put(ByteWriter& w, const TaskSpec& s);
-void get(ByteReader& r, TaskSpec& s);
+/// Decodes a spec whose family is known from its encoding alone: the family
+/// registry's decode_spec (families/registry.hpp), or one family's own
+/// decoder. Throws IoError on malformed input.
+using SpecDecoder = TaskSpec (*)(ByteReader&);
 void put(ByteWriter& w, const Params<float>& p);
 void get(ByteReader& r, Params<float>& p);
 void put(ByteWriter& w, const Curves& c);
@@ -113,8 +126,9 @@ void get(ByteReader& r, Curves& c);
 /// A TaskResult as it is (dense curves, or thinned ones with their block).
 void put(ByteWriter& w, const TaskResult& t);
 /// Decodes both: records with dense curves (all records written before
-/// thinning existed) and thinned records (t.sampling says which epochs).
-void get(ByteReader& r, TaskResult& t);
+/// thinning existed) and thinned records (t.sampling says which epochs);
+/// the spec at its head through `spec`.
+void get(ByteReader& r, TaskResult& t, SpecDecoder spec);
 /// A TaskResult as committed to a journal: its curves thinned to the points a
 /// campaign file keeps (committed_sampling in core/result.hpp), so a record
 /// is about record_every times smaller and gathers to the same campaign.h5.

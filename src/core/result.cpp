@@ -28,7 +28,7 @@ std::int64_t curve_epochs(const TaskResult& x) {
 
 CurveSampling committed_sampling(const TaskResult& x) {
   if (x.sampling.thinned()) return x.sampling;
-  const int k = x.spec.train.record_every;
+  const int k = x.spec.empty() ? 1 : x.spec.record_every();
   if (k <= 1) return {};
   const std::int64_t n = curve_epochs(x);
   if (kept_count(n, k) == static_cast<std::int64_t>(x.curves.size())) return {};  // nothing to drop

@@ -43,7 +43,7 @@ std::int64_t kept_count(std::int64_t n, int every);
 /// produce dense curves (every == 1: entry e is epoch e). A result decoded
 /// from a journal record that was thinned at commit (put_committed in
 /// core/bytes.hpp) holds only the points a campaign file keeps: every =
-/// spec.train.record_every > 1, and entry i is epoch kept_epochs(epochs,
+/// spec.record_every() > 1, and entry i is epoch kept_epochs(epochs,
 /// every)[i], where `epochs` is the dense record's curve_epochs().
 struct CurveSampling {
   int every = 1;
@@ -51,6 +51,18 @@ struct CurveSampling {
 
   bool thinned() const { return every > 1; }
   bool operator==(const CurveSampling&) const = default;
+};
+
+/// Thresholds of the classifier of SPEC §3.5 (defaults are the reference's;
+/// delayed_cue/classify.hpp).
+struct ClassifyOptions {
+  double learn_threshold = 0.8;     ///< acc and rel must exceed this
+  double forget_threshold = 0.6;    ///< counts for the stability ratio
+  double stability_ratio = 0.1;     ///< unstable if ratio >= this
+  double tail_fraction = 0.1;       ///< last 10% of epochs
+  int free_run_factor = 9;          ///< free run for 9*T steps
+  int psd_radius2 = 9;              ///< disc (a-n/2)^2+(b-n/2)^2 <= 9
+  double psd_lc_threshold = 0.5;    ///< rho < 0.5 -> LC
 };
 
 /// Outcome of the classifier (SPEC §3.5).
@@ -76,10 +88,10 @@ struct Table {
   bool operator==(const Table&) const = default;
 };
 
-/// What a model other than the rate RNN of SPEC §2 produces besides its
-/// curves (ghost and WCRNN families): flat parameter vectors in the model's
-/// own pack() order, named scalar outcomes and diagnostic tables. Empty for
-/// rate RNNs and toys.
+/// What a task produces besides its curves and dense weights, declared by
+/// its family's output schema: flat parameter vectors in the model's own
+/// pack() order, named scalar outcomes and diagnostic tables (the ghost and
+/// WCRNN families). Empty for rate RNNs and toys.
 struct Extras {
   std::vector<float> initial, final;  ///< packed parameters (model/*.hpp pack())
   std::vector<std::pair<std::string, double>> metrics;
@@ -105,29 +117,32 @@ struct Extras {
   bool operator==(const Extras&) const = default;
 };
 
-/// One finished (or diverged) network.
+/// One finished (or diverged) network: the record a journal commits (core/
+/// bytes.hpp encodes it) and a row of campaign.h5.
 struct TaskResult {
   TaskSpec spec;
   std::int64_t epochs_planned = 0;
   std::int64_t epochs_run = 0;
   Status status = Status::done;
   Classification cls;
+  /// Dense weights (the six slots of the record format), named and shaped by
+  /// the family's OutputSchema::dense; empty when it has none.
   Params<float> initial, final;
   Curves curves;               ///< every epoch, unless `sampling` says otherwise
   double train_seconds = 0.0;  ///< wall time of the training loop
-  Extras extras;               ///< ghost / WCRNN outputs (empty for rate RNNs and toys)
+  Extras extras;               ///< packed parameters, metrics, tables (OutputSchema)
   CurveSampling sampling;      ///< dense, except when decoded from a thinned journal record
 };
 
 /// Epochs with a curve value, the n of kept_epochs(n, record_every) that a
 /// campaign file stores: min(epochs_run, curves.size()) for dense curves (a
-/// toy stores none, its epochs_run counts GD updates; a diverged ghost/WCRNN
-/// network may hold one more, non-finite, entry than epochs_run), and
+/// toy stores none, its epochs_run counts GD updates; a diverged network
+/// may hold one more, non-finite, entry than epochs_run), and
 /// sampling.epochs for thinned ones.
 std::int64_t curve_epochs(const TaskResult& x);
 
 /// How put_committed() stores x's curves: dense (no change) unless
-/// spec.train.record_every k > 1 and keeping only kept_epochs(curve_epochs(x),
+/// spec.record_every() k > 1 and keeping only kept_epochs(curve_epochs(x),
 /// k) drops an entry; then {k, curve_epochs(x)}. An already thinned x keeps its
 /// sampling.
 CurveSampling committed_sampling(const TaskResult& x);

@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/fault.hpp"
 #include "io/h5.hpp"
+#include "plugin/family.hpp"
 
 namespace memphase {
 
@@ -53,11 +54,11 @@ std::vector<std::size_t> stored_points(const TaskResult& x, const std::vector<st
   if (!x.sampling.thinned()) {
     for (std::size_t j = 0; j < kept.size(); ++j) at[j] = static_cast<std::size_t>(kept[j]);
   } else {
-    if (x.sampling.every != x.spec.train.record_every || kept.size() != x.curves.size())
+    if (x.sampling.every != x.spec.record_every() || kept.size() != x.curves.size())
       throw IoError(fmt::format(
           "a journal record's curves were thinned every {} epochs ({} points), but the file keeps "
           "every {} ({} points)",
-          x.sampling.every, x.curves.size(), x.spec.train.record_every, kept.size()));
+          x.sampling.every, x.curves.size(), x.spec.record_every(), kept.size()));
     for (std::size_t j = 0; j < kept.size(); ++j) at[j] = j;
   }
   return at;
@@ -66,7 +67,7 @@ std::vector<std::size_t> stored_points(const TaskResult& x, const std::vector<st
 
 std::int64_t curve_points(const FileRow& row) {
   if (!row.result) return 0;
-  return kept_count(curve_epochs(*row.result), row.result->spec.train.record_every);
+  return kept_count(curve_epochs(*row.result), row.result->spec.record_every());
 }
 
 std::int64_t param_count(const FileRow& row) {
@@ -91,12 +92,8 @@ std::vector<std::string> split_columns(const std::string& text) {
 }
 
 std::string pack_order_of(const TaskSpec& spec) {
-  if (spec.ghost.kind == GhostModel::rank1) return "rank1: [m (N); n (N); b (N)]";
-  if (spec.ghost.kind == GhostModel::rankK)
-    return "rankK: [vec(M) (N*K, column-major); vec(N) (K*N, column-major); b (N); w_out (N); b_out (1)]";
-  if (spec.wcrnn.enabled())
-    return "wcrnn: [vec(W) (N*N); vec(U) (N*I); b (N); vec(W_o) (O*N); b_o (O)], column-major";
-  return "";
+  const auto& f = spec.family->schema().pack_order;
+  return f ? f(spec) : std::string();
 }
 
 ExtrasLayout local_extras_layout(const std::vector<FileRow>& rows) {
@@ -219,7 +216,7 @@ struct CampaignFileWriter::Impl {
     H5Sclose(space);
   }
 
-  bool weights() const { return L.n_max > 0; }
+  bool weights() const { return L.n_max > 0 && !meta.schema->dense.empty(); }
   bool params() const { return L.extras.params_total > 0 && (meta.keep_initial || meta.keep_final); }
 
   void create_all();
@@ -243,15 +240,10 @@ void CampaignFileWriter::Impl::create_all() {
   // Creation order is the order of the former single-chunk writer, so files
   // list their objects as before.
   group("/grid");
-  create<double>("/grid/lr", {T});
-  create<double>("/grid/delay", {T});
-  create<std::int64_t>("/grid/seed", {T});
-  create<double>("/grid/response", {T});
-  create<double>("/grid/post", {T});
-  create<double>("/grid/tau", {T});
-  create<std::int64_t>("/grid/n", {T});
-  create<std::int64_t>("/grid/reps", {T});
-  create<double>("/grid/noise_sigma", {T});
+  for (const GridColumn& g : meta.schema->grid) {
+    if (g.integer) create<std::int64_t>("/grid/" + g.name, {T});
+    else create<double>("/grid/" + g.name, {T});
+  }
   for (const std::string& g : ex.grid) create<double>("/grid/" + g, {T});
   group("/tasks");
   create<std::uint64_t>("/tasks/key", {T});
@@ -268,12 +260,12 @@ void CampaignFileWriter::Impl::create_all() {
       if ((std::string(which) == "initial" && !meta.keep_initial) || (std::string(which) == "final" && !meta.keep_final))
         continue;
       group(std::string("/weights/") + which);
-      create<float>(std::string("/weights/") + which + "/W_in", {T, nm, 2});
-      create<float>(std::string("/weights/") + which + "/W_rec", {T, nm, nm});
-      create<float>(std::string("/weights/") + which + "/W_out", {T, 2, nm});
-      create<float>(std::string("/weights/") + which + "/b_in", {T, nm});
-      create<float>(std::string("/weights/") + which + "/b_rec", {T, nm});
-      create<float>(std::string("/weights/") + which + "/b_out", {T, 2});
+      for (const DenseTensor& d : meta.schema->dense) {
+        const auto rows = static_cast<hsize_t>(dense_extent(d.rows, static_cast<int>(nm)));
+        const auto cols = static_cast<hsize_t>(dense_extent(d.cols, static_cast<int>(nm)));
+        if (d.vector) create<float>(std::string("/weights/") + which + "/" + d.name, {T, rows});
+        else create<float>(std::string("/weights/") + which + "/" + d.name, {T, rows, cols});
+      }
     }
   }
   group("/curves");
@@ -323,16 +315,12 @@ void CampaignFileWriter::Impl::write(const std::vector<FileRow>& rowv) {
     }
     return v;
   };
-  put("/grid/lr", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->train.lr; }));
-  put("/grid/delay", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->task.delay; }));
-  put("/grid/seed", at, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->train.seed); }));
-  // A toy's response is its effective T_r (toy.response_ratio · T_d when set).
-  put("/grid/response", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->toy.response_for(t.spec->task.delay, t.spec->task.response); }));
-  put("/grid/post", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->task.post; }));
-  put("/grid/tau", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->model.tau; }));
-  put("/grid/n", at, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->model.n); }));
-  put("/grid/reps", at, R, col([](const FileRow& t, const TaskResult&, bool) { return static_cast<std::int64_t>(t.spec->task.reps); }));
-  put("/grid/noise_sigma", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->model.noise_sigma; }));
+  for (const GridColumn& g : meta.schema->grid) {
+    if (g.integer)
+      put("/grid/" + g.name, at, R, col([&g](const FileRow& t, const TaskResult&, bool) { return g.i64(*t.spec); }));
+    else
+      put("/grid/" + g.name, at, R, col([&g](const FileRow& t, const TaskResult&, bool) { return g.f64(*t.spec); }));
+  }
   for (std::size_t g = 0; g < ex.grid.size(); ++g)
     put("/grid/" + ex.grid[g], at, R, col([g](const FileRow& t, const TaskResult&, bool) {
           return g < t.grid_extra.size() ? t.grid_extra[g] : std::numeric_limits<double>::quiet_NaN(); }));
@@ -343,7 +331,7 @@ void CampaignFileWriter::Impl::write(const std::vector<FileRow>& rowv) {
   put("/tasks/learned", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h && x.cls.learned); }));
   put("/tasks/stable", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return static_cast<std::int8_t>(h && x.cls.stable); }));
   put("/tasks/psd_ratio", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.cls.psd_ratio : std::numeric_limits<double>::quiet_NaN(); }));
-  put("/tasks/epochs_planned", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->planned_epochs(); }));
+  put("/tasks/epochs_planned", at, R, col([](const FileRow& t, const TaskResult&, bool) { return t.spec->family->planned_epochs(*t.spec); }));
   put("/tasks/epochs_run", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.epochs_run : std::int64_t{0}; }));
   put("/tasks/train_seconds", at, R, col([](const FileRow&, const TaskResult& x, bool h) { return h ? x.train_seconds : 0.0; }));
 
@@ -351,35 +339,28 @@ void CampaignFileWriter::Impl::write(const std::vector<FileRow>& rowv) {
   // (HDF5 is row-major, so W[k, i, j] == W(i, j)); NaN-padded to max N.
   if (weights()) {
     const auto nm = static_cast<hsize_t>(L.n_max);
-    struct Spec { const char* name; hsize_t rows, cols; };
-    const Spec specs[] = {{"W_in", nm, 2}, {"W_rec", nm, nm}, {"W_out", 2, nm},
-                          {"b_in", nm, 1}, {"b_rec", nm, 1}, {"b_out", 2, 1}};
     std::vector<float> buf;
     for (const bool final_w : {false, true}) {
       if (final_w ? !meta.keep_final : !meta.keep_initial) continue;
       const std::string which = final_w ? "final" : "initial";
-      for (int s = 0; s < 6; ++s) {
-        const Spec& sp = specs[s];
-        const std::size_t per = sp.rows * sp.cols;
+      for (std::size_t s = 0; s < meta.schema->dense.size(); ++s) {
+        const DenseTensor& sp = meta.schema->dense[s];
+        const auto sp_rows = static_cast<std::size_t>(dense_extent(sp.rows, static_cast<int>(nm)));
+        const auto sp_cols = sp.vector ? std::size_t{1} : static_cast<std::size_t>(dense_extent(sp.cols, static_cast<int>(nm)));
+        const std::size_t per = sp_rows * sp_cols;
         buf.assign(static_cast<std::size_t>(rows) * per, std::numeric_limits<float>::quiet_NaN());
         for (std::int64_t i = 0; i < rows; ++i) {
           const TaskResult* x = rowv[static_cast<std::size_t>(i)].result;
           if (!x) continue;
           const Params<float>& pr = final_w ? x->final : x->initial;
-          const auto copy = [&](const auto& m) {
+          std::size_t slot = 0;
+          pr.for_each([&](const char*, const auto& m) {
+            if (slot++ != s) return;
             float* dst = buf.data() + static_cast<std::size_t>(i) * per;
             for (Eigen::Index a = 0; a < m.rows(); ++a)
               for (Eigen::Index b = 0; b < m.cols(); ++b)
-                dst[static_cast<std::size_t>(a) * sp.cols + static_cast<std::size_t>(b)] = m(a, b);
-          };
-          switch (s) {
-            case 0: copy(pr.W_in); break;
-            case 1: copy(pr.W_rec); break;
-            case 2: copy(pr.W_out); break;
-            case 3: copy(pr.b_in); break;
-            case 4: copy(pr.b_rec); break;
-            default: copy(pr.b_out); break;
-          }
+                dst[static_cast<std::size_t>(a) * sp_cols + static_cast<std::size_t>(b)] = m(a, b);
+          });
         }
         put("/weights/" + which + "/" + sp.name, at, R, buf);
       }
@@ -392,7 +373,7 @@ void CampaignFileWriter::Impl::write(const std::vector<FileRow>& rowv) {
   for (const FileRow& fr : rowv) {
     if (!fr.result) continue;
     const TaskResult& x = *fr.result;
-    const std::vector<std::int64_t> kept = kept_epochs(curve_epochs(x), x.spec.train.record_every);
+    const std::vector<std::int64_t> kept = kept_epochs(curve_epochs(x), x.spec.record_every());
     const std::vector<std::size_t> pos = stored_points(x, kept);
     for (std::size_t j = 0; j < kept.size(); ++j) {
       const std::size_t u = pos[j];
@@ -431,7 +412,7 @@ void CampaignFileWriter::Impl::write(const std::vector<FileRow>& rowv) {
     curve_next = end;
   }
 
-  // Extras of ghost / WCRNN rows: named metrics, packed parameters, tables.
+  // Extras (the families' declared outputs): named metrics, packed parameters, tables.
   for (const std::string& m : ex.metrics)
     put("/metrics/" + m, at, R, col([&m](const FileRow&, const TaskResult& x, bool h) {
           return h ? x.extras.metric(m) : std::numeric_limits<double>::quiet_NaN(); }));

@@ -1,19 +1,22 @@
 #pragma once
 // Writer of campaign.h5 (README "Output schema"), shared by `memphase gather`
 // (parallel, collective hyperslab writes by every rank) and `memphase train`
-// (serial, one row). Every per-task dataset has the task axis first.
+// (serial, one row). Every per-task dataset has the task axis first. What
+// depends on the family comes from its OutputSchema (plugin/schema.hpp):
 //
 //   attrs  schema_version, n_tasks, campaign_name, family, config_yaml,
 //          config_hash, code_version, command, created, class_codes, status_codes
-//   /grid/{lr,delay,response,post,tau,noise_sigma} f64, {seed,n,reps} i64
+//   /grid/<column> f64 or i64 (T): the schema's grid columns (every shipped
+//          family: lr, delay, response, post, tau, noise_sigma f64; seed, n, reps i64)
 //   /tasks/{key u64, done i8, status i8, class i8, learned i8, stable i8,
 //           psd_ratio f64, epochs_planned i64, epochs_run i64, train_seconds f64}
-//   /weights/{initial,final}/{W_in (T,N,2), W_rec (T,N,N), W_out (T,2,N),
-//           b_in (T,N), b_rec (T,N), b_out (T,2)} f32, NaN-padded to max N;
-//           absent when max N is 0 (toy campaigns: no network)
+//   /weights/{initial,final}/<tensor> f32: the schema's dense tensors (the rate
+//           RNN: W_in (T,N,2), W_rec (T,N,N), W_out (T,2,N), b_in (T,N),
+//           b_rec (T,N), b_out (T,2)), NaN-padded to max N; absent when the
+//           schema has none or max N is 0
 //   /curves/{loss,accuracy,reliability,grad_norm f32, epoch i64} flat;
 //   /curves/offset i64 (T+1): row k is [offset[k], offset[k+1])
-// Ghost / WCRNN campaigns (TaskResult::extras) add:
+// Campaigns whose results carry extras (TaskResult::extras) add:
 //   /grid/<axis> f64 (T) for every grid axis beyond the columns above
 //          (rank, recovery_c, r, phi, gamma, residual code, ...)
 //   /metrics/<name> f64 (T): named scalar outcomes, NaN where a row has none
@@ -29,6 +32,7 @@
 
 #include "core/result.hpp"
 #include "core/spec.hpp"
+#include "plugin/schema.hpp"
 
 namespace memphase {
 
@@ -38,6 +42,7 @@ inline constexpr int kCampaignSchemaVersion = 1;
 struct FileMeta {
   std::string name, family, config_yaml, config_hash, code_version, command;
   bool keep_initial = true, keep_final = true;
+  const OutputSchema* schema = nullptr;  ///< of the rows' family (required)
 };
 
 /// One row to write: the grid point and, when the task is done, its result.
@@ -74,11 +79,11 @@ std::int64_t param_count(const FileRow& row);
 std::int64_t table_rows(const FileRow& row, const std::string& name);
 /// "a,b,c" -> {"a", "b", "c"} (the `columns` attribute of /tables/<name>).
 std::vector<std::string> split_columns(const std::string& text);
-/// Text of ExtrasLayout::pack_order for a spec (ghost / WCRNN pack() order).
+/// Text of ExtrasLayout::pack_order for a spec (its schema's pack_order).
 std::string pack_order_of(const TaskSpec& spec);
 
 // The curve points of a row are kept_epochs(curve_epochs(result),
-// spec.train.record_every) (core/result.hpp), taken from dense curves or from
+// spec.record_every()) (core/result.hpp), taken from dense curves or from
 // curves thinned to exactly those points when the result was committed.
 
 /// Number of curve points a row stores.

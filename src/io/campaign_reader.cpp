@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "core/error.hpp"
+#include "config/campaign.hpp"
+#include "config/train_config.hpp"
+#include "families/registry.hpp"
 #include "io/campaign_file.hpp"
 
 namespace memphase {
@@ -40,18 +44,21 @@ Mat<float> read_weight(const H5File& f, const std::string& name, hsize_t k, Eige
   return m;
 }
 
-/// Reads /weights/<which>/... of row k; empty parameters when the group is
-/// absent (a campaign written without initial or final weights).
-Params<float> read_params(const H5File& f, const std::string& which, hsize_t k, Eigen::Index n) {
+/// Reads /weights/<which>/... of row k into the dense slots of `schema` for
+/// N = n; empty parameters when the group is absent (a campaign written
+/// without initial or final weights).
+Params<float> read_params(const H5File& f, const std::string& which, hsize_t k, int n, const OutputSchema& schema) {
   Params<float> p;
   const std::string g = "/weights/" + which + "/";
-  if (!f.exists("/weights/" + which)) return p;
-  p.W_in = read_weight(f, g + "W_in", k, n, 2, false);
-  p.W_rec = read_weight(f, g + "W_rec", k, n, n, false);
-  p.W_out = read_weight(f, g + "W_out", k, 2, n, false);
-  p.b_in = read_weight(f, g + "b_in", k, n, 1, true);
-  p.b_rec = read_weight(f, g + "b_rec", k, n, 1, true);
-  p.b_out = read_weight(f, g + "b_out", k, 2, 1, true);
+  if (schema.dense.empty() || !f.exists("/weights/" + which)) return p;
+  std::size_t slot = 0;
+  p.for_each([&](const char*, auto& m) {
+    if (slot >= schema.dense.size()) return;
+    const DenseTensor& d = schema.dense[slot++];
+    const Mat<float> v = read_weight(f, g + d.name, k, dense_extent(d.rows, n), d.vector ? 1 : dense_extent(d.cols, n),
+                                     d.vector);
+    m = v;
+  });
   return p;
 }
 
@@ -73,6 +80,22 @@ CampaignFileReader::CampaignFileReader(const std::string& path) : file_(H5File::
                               path, version, kCampaignSchemaVersion));
   rows_ = file_.read_attr_int("n_tasks");
   if (rows_ < 0) throw IoError(fmt::format("{}: n_tasks is {}, expected >= 0", path, rows_));
+}
+
+TaskSpec CampaignFileReader::base_spec() const {
+  if (base_) return *base_;
+  const Provenance p = provenance();
+  const std::string family = attr("family");
+  try {
+    base_ = family.empty() ? parse_train_config(p.config_yaml, path() + " (attribute config_yaml)")
+                           : parse_campaign(p.config_yaml, path() + " (attribute config_yaml)").base;
+  } catch (const ConfigError&) {
+    // A file whose provenance does not parse (hand-written, or of a newer
+    // memphase): its preset's defaults, or the default network's.
+    const Family* f = family_of_preset(family);
+    base_ = f ? f->make(family) : families().front()->make(families().front()->presets().front().name);
+  }
+  return *base_;
 }
 
 Provenance CampaignFileReader::provenance() const {
@@ -130,19 +153,27 @@ TaskResult CampaignFileReader::row(std::int64_t k, std::vector<std::int64_t>* ep
   auto i64 = [&](const char* name) { return f.read_value<std::int64_t>(name, row); };
   auto i8 = [&](const char* name) { return static_cast<int>(f.read_value<std::int8_t>(name, row)); };
 
-  // Grid values; the rest of the spec is in the config_yaml attribute.
-  r.spec.train.lr = f64("/grid/lr");
-  r.spec.task.delay = f64("/grid/delay");
-  r.spec.task.response = f64("/grid/response");
-  r.spec.task.post = f64("/grid/post");
-  r.spec.model.tau = f64("/grid/tau");
-  r.spec.model.noise_sigma = f64("/grid/noise_sigma");
-  r.spec.train.seed = static_cast<std::uint64_t>(i64("/grid/seed"));
-  r.spec.task.reps = static_cast<int>(i64("/grid/reps"));
-  const std::int64_t n = i64("/grid/n");
-  if (n < 1 || n > std::numeric_limits<int>::max())
-    throw IoError(fmt::format("{}: /grid/n[{}] is {}, expected a positive int", path, k, n));
-  r.spec.model.n = static_cast<int>(n);
+  // The spec: the file's base spec (config_yaml) with the row's grid values.
+  r.spec = base_spec();
+  const OutputSchema& schema = r.spec.family->schema();
+  for (const GridColumn& g : schema.grid) {
+    if (!f.exists("/grid/" + g.name)) continue;
+    if (!g.integer) {
+      g.set(r.spec, f64(("/grid/" + g.name).c_str()));
+      continue;
+    }
+    const std::int64_t v = i64(("/grid/" + g.name).c_str());
+    if (g.name == "n" && (v < 1 || v > std::numeric_limits<int>::max()))
+      throw IoError(fmt::format("{}: /grid/n[{}] is {}, expected a positive int", path, k, v));
+    g.set(r.spec, static_cast<double>(v));
+  }
+  for (const AxisInfo& a : r.spec.family->axes()) {
+    const bool column = std::any_of(schema.grid.begin(), schema.grid.end(),
+                                    [&](const GridColumn& g) { return g.name == a.name; });
+    if (!column && f.exists("/grid/" + std::string(a.name)))
+      r.spec.family->set_axis(r.spec, a.name, f64(("/grid/" + std::string(a.name)).c_str()));
+  }
+  const int n = schema.dense.empty() ? 0 : schema.dense_units(r.spec);
 
   const int status = i8("/tasks/status");
   if (status == -1)
@@ -165,8 +196,8 @@ TaskResult CampaignFileReader::row(std::int64_t k, std::vector<std::int64_t>* ep
   r.epochs_run = i64("/tasks/epochs_run");
   r.train_seconds = f64("/tasks/train_seconds");
 
-  r.initial = read_params(f, "initial", row, n);
-  r.final = read_params(f, "final", row, n);
+  r.initial = read_params(f, "initial", row, n, schema);
+  r.final = read_params(f, "final", row, n, schema);
 
   // Curves of row k: [offset[k], offset[k+1]) of the flat arrays.
   const std::vector<std::int64_t> off = f.read_rows<std::int64_t>("/curves/offset", row, 2);

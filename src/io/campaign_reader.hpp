@@ -3,6 +3,7 @@
 // `memphase analyze` (whole columns, and full rows for --reclassify) and by
 // read_task_file (row 0 of a `memphase train` file).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,13 +49,19 @@ class CampaignFileReader {
   /// parameters when `params` is true. Rows without extras get empty ones.
   std::vector<Extras> all_extras(bool params) const;
 
-  /// Full row k (grid values, outcome, weights, curves as stored, extras).
-  /// Throws if the row is not done. `epochs` receives the stored epoch indices.
+  /// Full row k (spec, outcome, weights, curves as stored, extras). The
+  /// spec is the file's base spec (its config_yaml: a campaign's base, or a
+  /// `memphase train` spec) with the row's /grid values. Throws if the row is
+  /// not done. `epochs` receives the stored epoch indices.
   TaskResult row(std::int64_t k, std::vector<std::int64_t>* epochs = nullptr) const;
 
  private:
+  /// The spec config_yaml describes (parsed once).
+  TaskSpec base_spec() const;
+
   detail::H5File file_;
   std::int64_t rows_ = 0;
+  mutable std::optional<TaskSpec> base_;
 };
 
 }  // namespace memphase

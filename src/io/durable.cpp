@@ -22,7 +22,7 @@ namespace {
 constexpr std::uint32_t kCkptMagic = 0x4b43504du;     // "MPCK"
 constexpr std::uint32_t kJournalMagic = 0x4e4a504du;  // "MPJN"
 constexpr std::uint32_t kCommit = 0x54494d43u;        // "CMIT"
-constexpr std::uint32_t kFormat = 1;
+constexpr std::uint32_t kFormat = 1;  ///< journal records (and checkpoints of format 1)
 
 [[noreturn]] void sys_fail(const std::string& what, const std::string& path) {
   throw IoError(fmt::format("{} '{}': {}", what, path, std::strerror(errno)));
@@ -63,11 +63,12 @@ constexpr std::size_t kHead = 4 + 4 + 8 + 8;
 constexpr std::size_t kTail = 8 + 4;
 static_assert(kHead + kTail == kJournalFrameOverhead);
 
-std::string frame(std::uint32_t magic, std::uint64_t key, std::string_view payload) {
+std::string frame(std::uint32_t magic, std::uint64_t key, std::string_view payload,
+                  std::uint32_t version = kFormat) {
   std::string out;
   out.reserve(kHead + payload.size() + kTail);
   append_pod(out, magic);
-  append_pod(out, kFormat);
+  append_pod(out, version);
   append_pod(out, key);
   append_pod(out, static_cast<std::uint64_t>(payload.size()));
   out.append(payload);
@@ -78,8 +79,10 @@ std::string frame(std::uint32_t magic, std::uint64_t key, std::string_view paylo
 }
 
 /// Parses one frame at `at`; returns its total size, or 0 with *why set.
+/// Accepts format versions 1 .. `max_version` (*version receives it).
 std::size_t parse_frame(std::string_view s, std::size_t at, std::uint32_t magic,
-                        std::uint64_t* key, std::string_view* payload, std::string* why) {
+                        std::uint64_t* key, std::string_view* payload, std::string* why,
+                        std::uint32_t max_version = kFormat, std::uint32_t* version = nullptr) {
   if (s.size() - at < kHead + kTail) {
     *why = "incomplete header";
     return 0;
@@ -88,10 +91,12 @@ std::size_t parse_frame(std::string_view s, std::size_t at, std::uint32_t magic,
     *why = "bad magic";
     return 0;
   }
-  if (read_pod<std::uint32_t>(s, at + 4) != kFormat) {
+  const auto v = read_pod<std::uint32_t>(s, at + 4);
+  if (v < 1 || v > max_version) {
     *why = "unknown format version";
     return 0;
   }
+  if (version) *version = v;
   *key = read_pod<std::uint64_t>(s, at + 8);
   const auto len = read_pod<std::uint64_t>(s, at + 16);
   if (len > s.size() - at - kHead - kTail) {
@@ -177,15 +182,15 @@ std::string read_file(const std::string& path) {
 }
 
 std::string frame_checkpoint(std::uint64_t key, std::string_view payload) {
-  return frame(kCkptMagic, key, payload);
+  return frame(kCkptMagic, key, payload, kCheckpointFormat);
 }
 
 std::optional<std::string> unframe_checkpoint(std::string_view file, std::uint64_t key,
-                                              std::string* why) {
+                                              std::string* why, std::uint32_t* format) {
   std::uint64_t k = 0;
   std::string_view payload;
   std::string reason;
-  const std::size_t n = parse_frame(file, 0, kCkptMagic, &k, &payload, &reason);
+  const std::size_t n = parse_frame(file, 0, kCkptMagic, &k, &payload, &reason, kCheckpointFormat, format);
   if (n == 0) {
     if (why) *why = reason;
     return std::nullopt;

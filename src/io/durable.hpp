@@ -36,10 +36,16 @@ void make_dirs(const std::string& dir);
 
 /// Checkpoint framing. `key` identifies the task; load returns nullopt (and
 /// fills *why) when the file is missing, truncated, for another key, or fails
-/// its checksum, so the caller can warn and fall back.
+/// its checksum, so the caller can warn and fall back. The frame's format
+/// version says how to read the payload: frame_checkpoint writes
+/// kCheckpointFormat (2: [epoch i64][runner state], rundir/run_dir.hpp);
+/// unframe_checkpoint also accepts format 1 (checkpoints of memphase up to
+/// release f4f7089, whose payload only the task's family can read) and
+/// reports the format in *format.
+inline constexpr std::uint32_t kCheckpointFormat = 2;
 std::string frame_checkpoint(std::uint64_t key, std::string_view payload);
 std::optional<std::string> unframe_checkpoint(std::string_view file, std::uint64_t key,
-                                              std::string* why);
+                                              std::string* why, std::uint32_t* format = nullptr);
 
 /// Bytes a journal frame adds to its payload: header (magic, version, key,
 /// len: 24) and trailer (xxh64, commit marker: 12).

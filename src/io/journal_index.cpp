@@ -13,6 +13,7 @@
 #include "core/fault.hpp"
 #include "core/hash.hpp"
 #include "io/durable.hpp"
+#include "families/registry.hpp"
 
 namespace memphase {
 
@@ -165,7 +166,7 @@ RecordSummary summarize(const TaskResult& r) {
 RecordSummary summarize_payload(std::string_view payload, const std::string& what) {
   ByteReader rd(payload, what);
   TaskResult t;
-  get(rd, t);
+  get(rd, t, decode_spec);
   if (!rd.done()) rd.fail("trailing bytes");
   return summarize(t);
 }

@@ -16,6 +16,7 @@
 #include "io/campaign_reader.hpp"
 #include "io/durable.hpp"
 #include "io/h5.hpp"
+#include "plugin/family.hpp"
 
 namespace memphase {
 
@@ -28,27 +29,26 @@ std::string parent_of(const std::string& path) {
   return p.empty() ? std::string(".") : p.string();
 }
 
-/// Throws IoError unless `r` is one consistent row: parameter shapes match
-/// spec.model.n, every curve has epochs_run values (or, thinned, the kept
-/// points of its sampling), and epochs_planned is
-/// the spec's (the file stores spec.train.resolved_epochs()).
+/// Throws IoError unless `r` is one consistent row: its dense weights have
+/// the shapes of its family's schema for N = dense_units, every curve has
+/// epochs_run values (or, thinned, the kept points of its sampling), and
+/// epochs_planned is the spec's (the file stores Family::planned_epochs).
 void check_writable(const std::string& path, const TaskResult& r) {
-  const Eigen::Index n = r.spec.model.n;
-  if (n < 1) throw IoError(fmt::format("{}: cannot write a network with N = {}", path, n));
-  auto check_shape = [&](const char* which, const char* name, Eigen::Index rows, Eigen::Index cols,
-                         Eigen::Index want_rows, Eigen::Index want_cols) {
-    if (rows != want_rows || cols != want_cols)
-      throw IoError(fmt::format("{}: cannot write: {} {} is {}×{}, expected {}×{} (N = {})", path,
-                                which, name, rows, cols, want_rows, want_cols, n));
-  };
-  for (const auto& [which, p] : {std::pair{"initial", &r.initial}, std::pair{"final", &r.final}}) {
-    if (!r.spec.rate_rnn()) break;  // ghost / WCRNN: packed parameters in extras
-    check_shape(which, "W_in", p->W_in.rows(), p->W_in.cols(), n, 2);
-    check_shape(which, "W_rec", p->W_rec.rows(), p->W_rec.cols(), n, n);
-    check_shape(which, "W_out", p->W_out.rows(), p->W_out.cols(), 2, n);
-    check_shape(which, "b_in", p->b_in.rows(), 1, n, 1);
-    check_shape(which, "b_rec", p->b_rec.rows(), 1, n, 1);
-    check_shape(which, "b_out", p->b_out.rows(), 1, 2, 1);
+  const OutputSchema& schema = r.spec.family->schema();
+  if (!schema.dense.empty()) {
+    const int n = schema.dense_units(r.spec);
+    if (n < 1) throw IoError(fmt::format("{}: cannot write a network with N = {}", path, n));
+    for (const auto& [which, p] : {std::pair{"initial", &r.initial}, std::pair{"final", &r.final}}) {
+      std::size_t slot = 0;
+      p->for_each([&](const char*, const auto& m) {
+        if (slot >= schema.dense.size()) return;
+        const DenseTensor& d = schema.dense[slot++];
+        const Eigen::Index want_rows = dense_extent(d.rows, n), want_cols = d.vector ? 1 : dense_extent(d.cols, n);
+        if (m.rows() != want_rows || m.cols() != want_cols)
+          throw IoError(fmt::format("{}: cannot write: {} {} is {}×{}, expected {}×{} (N = {})", path, which,
+                                    d.name, m.rows(), m.cols(), want_rows, want_cols, n));
+      });
+    }
   }
   const auto run = static_cast<std::size_t>(std::max<std::int64_t>(r.epochs_run, 0));
   for (const auto& [name, c] :
@@ -57,24 +57,26 @@ void check_writable(const std::string& path, const TaskResult& r) {
         std::pair{"grad_norm", &r.curves.grad_norm}}) {
     if (r.sampling.thinned()) {  // a decoded journal record: exactly the points the file keeps
       const auto kept = static_cast<std::size_t>(kept_count(r.sampling.epochs, r.sampling.every));
-      if (r.sampling.every != r.spec.train.record_every || r.sampling.epochs > r.epochs_run ||
+      if (r.sampling.every != r.spec.record_every() || r.sampling.epochs > r.epochs_run ||
           c->size() != kept)
         throw IoError(fmt::format(
             "{}: cannot write: curves.{} has {} values thinned every {} epochs of {}, but epochs_run "
             "is {} and record_every {}",
             path, name, c->size(), r.sampling.every, r.sampling.epochs, r.epochs_run,
-            r.spec.train.record_every));
+            r.spec.record_every()));
       continue;
     }
-    const bool extra_nonfinite = !r.spec.rate_rnn() && r.status == Status::diverged && c->size() == run + 1;
+    const bool extra_nonfinite =
+        schema.diverged_attempt_in_curves && r.status == Status::diverged && c->size() == run + 1;
     if (r.epochs_run < 0 || (c->size() != run && !extra_nonfinite))
       throw IoError(fmt::format("{}: cannot write: curves.{} has {} values but epochs_run is {}",
                                 path, name, c->size(), r.epochs_run));
   }
-  if (r.epochs_planned != r.spec.planned_epochs())
+  const std::int64_t planned = r.spec.family->planned_epochs(r.spec);
+  if (r.epochs_planned != planned)
     throw IoError(
         fmt::format("{}: cannot write: epochs_planned is {} but the spec resolves to {} epochs",
-                    path, r.epochs_planned, r.spec.planned_epochs()));
+                    path, r.epochs_planned, planned));
 }
 
 /// Creates (truncates) `file` with open(2), so that a missing directory or a
@@ -114,6 +116,7 @@ void write_task_file(const std::string& path, const TaskResult& r, const Provena
   meta.config_hash = prov.config_hash;
   meta.code_version = prov.code_version;
   meta.command = prov.command;
+  meta.schema = &r.spec.family->schema();
   FileRow row;
   row.key = 0;
   row.spec = &r.spec;
@@ -121,7 +124,8 @@ void write_task_file(const std::string& path, const TaskResult& r, const Provena
   try {
     create_empty(tmp);
     const std::vector<FileRow> rows{row};
-    write_campaign_rows(tmp, MPI_COMM_NULL, meta, 1, 0, rows, r.spec.rate_rnn() ? r.spec.model.n : 0, 0,
+    const std::int64_t n_max = meta.schema->dense.empty() ? 0 : meta.schema->dense_units(r.spec);
+    write_campaign_rows(tmp, MPI_COMM_NULL, meta, 1, 0, rows, n_max, 0,
                         curve_points(row), local_extras_layout(rows));
     fsync_file(tmp);
   } catch (const IoError& e) {

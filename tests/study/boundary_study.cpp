@@ -29,10 +29,10 @@
 #include <string>
 #include <vector>
 
-#include "analysis/bootstrap.hpp"
-#include "analysis/exponent.hpp"
-#include "analysis/fit.hpp"
-#include "analysis/synthetic.hpp"
+#include "stats/bootstrap.hpp"
+#include "stats/exponent.hpp"
+#include "stats/fit.hpp"
+#include "stats/synthetic.hpp"
 #include "core/parallel.hpp"
 
 using namespace memphase;

@@ -1,7 +1,8 @@
 // Classifier of SPEC §3.5: stability/learned flags on hand-made curves, the
 // PSD ratio against a brute-force O(n^2) reference, PC sign handling, the
 // LC/SP separation on synthetic trajectories, and an end-to-end classify().
-#include "analysis/classify.hpp"
+#include "delayed_cue/classify.hpp"
+#include "families/rate_rnn/run_task.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

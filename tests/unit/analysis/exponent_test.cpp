@@ -1,7 +1,7 @@
 // The common exponent fit (ln lr = B ln t + c) and its bootstrap with a
 // percentile band: closed-form agreement, reproducibility, thread
 // independence, failed resamples counted, and band coverage of the truth.
-#include "analysis/exponent.hpp"
+#include "stats/exponent.hpp"
 
 #include <gtest/gtest.h>
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/fit.hpp"
+#include "stats/fit.hpp"
 
 namespace {
 std::vector<std::string> cells(const std::string& line) {

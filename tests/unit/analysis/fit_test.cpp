@@ -13,11 +13,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "analysis/binomial_fit.hpp"
-#include "analysis/bootstrap.hpp"
-#include "analysis/exponent.hpp"
-#include "analysis/fit.hpp"
-#include "analysis/synthetic.hpp"
+#include "stats/binomial_fit.hpp"
+#include "stats/bootstrap.hpp"
+#include "stats/exponent.hpp"
+#include "stats/fit.hpp"
+#include "stats/synthetic.hpp"
 
 namespace memphase {
 namespace {

@@ -1,7 +1,7 @@
 // One ghost task of a campaign (analysis/ghost_task.hpp): the same numbers as
 // the model's own training loop, resume == uninterrupted run, diagnostics
 // tables, the recovery phase and the journal encoding of the extras.
-#include "analysis/ghost_task.hpp"
+#include "families/ghost/ghost_task.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,20 +9,22 @@
 #include <cmath>
 
 #include "core/bytes.hpp"
-#include "model/ghost_rnn.hpp"
+#include "families/ghost/ghost_rnn.hpp"
+#include "support/spec_access.hpp"
+#include "families/ghost/config.hpp"
+#include "families/ghost/family.hpp"
 
 namespace memphase {
 namespace {
 
 TaskSpec rank1(std::int64_t epochs, std::uint64_t seed = 0) {
-  TaskSpec s;
-  s.ghost.kind = GhostModel::rank1;
-  s.model.n = 100;
-  s.train.lr = 0.02;
-  s.train.momentum = 0.0;
-  s.train.weight_decay = 0.0;
-  s.train.epochs = epochs;
-  s.train.seed = seed;
+  TaskSpec s = ghost::family().make("ghost-rank1");
+  sec(s).model.n = 100;
+  sec(s).train.lr = 0.02;
+  sec(s).train.momentum = 0.0;
+  sec(s).train.weight_decay = 0.0;
+  sec(s).train.epochs = epochs;
+  sec(s).train.seed = seed;
   return s;
 }
 
@@ -68,6 +70,7 @@ TaskResult interrupted(const TaskSpec& s, std::int64_t ckpt, std::int64_t stop) 
 /// Bitwise comparison (NaN entries compare equal): the encoded extras.
 std::string bytes_of(const Extras& x) {
   TaskResult t;
+  t.spec = ghost::family().make("ghost-rank1");
   t.extras = x;
   ByteWriter w;
   put(w, t);
@@ -83,9 +86,9 @@ void expect_same(const TaskResult& a, const TaskResult& b) {
 
 TEST(GhostTask, ResumeInEitherPhaseEqualsAnUninterruptedRun) {
   TaskSpec s = rank1(400, 1);
-  s.ghost.diag_every = 100;
-  s.ghost.recovery_confidence = 0.1;
-  s.ghost.recovery_epochs = 50;
+  ghost::config(s).ghost.diag_every = 100;
+  ghost::config(s).ghost.recovery_confidence = 0.1;
+  ghost::config(s).ghost.recovery_epochs = 50;
   const TaskResult whole = *run_ghost_task(s);
   expect_same(interrupted(s, 150, 250), whole);  // stopped in phase 1
   expect_same(interrupted(s, 410, 430), whole);  // stopped in the recovery phase
@@ -93,10 +96,10 @@ TEST(GhostTask, ResumeInEitherPhaseEqualsAnUninterruptedRun) {
 
 TEST(GhostTask, RankKResume) {
   TaskSpec s = rank1(200, 2);
-  s.ghost.kind = GhostModel::rankK;
-  s.ghost.rank = 2;
-  s.model.n = 30;
-  s.ghost.diag_every = 100;
+  ghost::config(s).ghost.kind = GhostModel::rankK;
+  ghost::config(s).ghost.rank = 2;
+  sec(s).model.n = 30;
+  ghost::config(s).ghost.diag_every = 100;
   const TaskResult whole = *run_ghost_task(s);
   EXPECT_EQ(whole.extras.initial.size(), static_cast<std::size_t>(2 * 30 * 2 + 30 + 30 + 1));
   ASSERT_NE(whole.extras.table("slow_points"), nullptr);
@@ -106,7 +109,7 @@ TEST(GhostTask, RankKResume) {
 
 TEST(GhostTask, LatentTablesEveryDiagEpochAndAtTheEnd) {
   TaskSpec s = rank1(250, 0);
-  s.ghost.diag_every = 100;
+  ghost::config(s).ghost.diag_every = 100;
   const TaskResult r = *run_ghost_task(s);
   const Table* lat = r.extras.table("latent");
   const Table* flow = r.extras.table("flow");
@@ -114,7 +117,7 @@ TEST(GhostTask, LatentTablesEveryDiagEpochAndAtTheEnd) {
   ASSERT_NE(flow, nullptr);
   ASSERT_EQ(lat->rows(), 4u);  // epochs 0, 100, 200 and the end, 250
   TaskSpec s2 = rank1(200, 0);
-  s2.ghost.diag_every = 100;  // the end (200) is a multiple of diag_every: still recorded
+  ghost::config(s2).ghost.diag_every = 100;  // the end (200) is a multiple of diag_every: still recorded
   const Table* lat2 = run_ghost_task(s2)->extras.table("latent");
   ASSERT_EQ(lat2->rows(), 3u);
   const std::size_t w = lat->columns.size();
@@ -155,8 +158,8 @@ TEST(GhostTask, DropEpochIsTheFirstEpochBelowHalfTheInitialLoss) {
 
 TEST(GhostTask, RecoveryPhaseLowersTheConfidenceAndRecordsItsCurve) {
   TaskSpec s = rank1(6000, 0);  // seed 0 ends stuck in the no-learning zone at lr 0.02
-  s.ghost.recovery_confidence = 0.0853;
-  s.ghost.recovery_epochs = 100;
+  ghost::config(s).ghost.recovery_confidence = 0.0853;
+  ghost::config(s).ghost.recovery_epochs = 100;
   const TaskResult r = *run_ghost_task(s);
   ASSERT_EQ(r.extras.metric("stuck"), 1.0);
   EXPECT_EQ(r.epochs_run, 6100);
@@ -179,10 +182,10 @@ TEST(GhostTask, AbsurdLearningRateIsAnOutcomeNotACrash) {
   // diverged status). Whatever happens must be a consistent record.
   for (GhostModel kind : {GhostModel::rank1, GhostModel::rankK}) {
     TaskSpec s = rank1(50, 0);
-    s.ghost.kind = kind;
-    s.ghost.rank = kind == GhostModel::rankK ? 2 : 1;
-    s.model.n = 20;
-    s.train.lr = 1e308;
+    ghost::config(s).ghost.kind = kind;
+    ghost::config(s).ghost.rank = kind == GhostModel::rankK ? 2 : 1;
+    sec(s).model.n = 20;
+    sec(s).train.lr = 1e308;
     TaskResult r;
     ASSERT_NO_THROW(r = *run_ghost_task(s));
     const std::size_t extra = r.status == Status::diverged ? 1 : 0;
@@ -193,19 +196,19 @@ TEST(GhostTask, AbsurdLearningRateIsAnOutcomeNotACrash) {
 
 TEST(GhostTask, ExtrasSurviveTheJournalEncoding) {
   TaskSpec s = rank1(120, 4);
-  s.ghost.diag_every = 60;
+  ghost::config(s).ghost.diag_every = 60;
   const TaskResult r = *run_ghost_task(s);
   ByteWriter w;
   put(w, r);
   ByteReader rd(w.str(), "test");
   TaskResult back;
-  get(rd, back);
+  get(rd, back, +[](ByteReader& b) { return ghost::family().decode(b); });
   EXPECT_TRUE(rd.done());
   EXPECT_EQ(bytes_of(back.extras), bytes_of(r.extras));
   EXPECT_EQ(back.extras.tables.size(), 3u);  // latent, flow, checkpoints
   EXPECT_EQ(back.extras.metrics.size(), r.extras.metrics.size());
-  EXPECT_EQ(back.spec.ghost.kind, GhostModel::rank1);
-  EXPECT_EQ(back.spec.ghost.diag_every, 60);
+  EXPECT_EQ(ghost::config(back.spec).ghost.kind, GhostModel::rank1);
+  EXPECT_EQ(ghost::config(back.spec).ghost.diag_every, 60);
 }
 
 TEST(GhostTask, CorruptResumeStateThrows) {

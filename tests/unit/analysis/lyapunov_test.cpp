@@ -1,7 +1,7 @@
 // Lyapunov spectra by the QR (Benettin) method: exact cases (linear maps, the
 // logistic map), the WCRNN small-γ limit of SPEC §6 (spectrum ≈ log|eig(R)|),
 // and the rate RNN of SPEC §2 at a stable fixed point.
-#include "analysis/lyapunov.hpp"
+#include "dynamics/lyapunov.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,10 @@
 #include <vector>
 
 #include "core/rng.hpp"
-#include "model/wcrnn.hpp"
+#include "core/params.hpp"
+#include "families/rate_rnn/lyapunov.hpp"
+#include "families/wcrnn/lyapunov.hpp"
+#include "families/wcrnn/wcrnn.hpp"
 
 namespace memphase {
 namespace {

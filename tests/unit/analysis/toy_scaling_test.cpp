@@ -1,7 +1,7 @@
 // α_max of a toy campaign grid (grid logic + bisection refinement) and the
 // exponent fit (analysis/toy_scaling.hpp), and the toy task that a campaign
 // runs (analysis/toy_task.hpp).
-#include "analysis/toy_scaling.hpp"
+#include "families/toy/toy_scaling.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,11 @@
 #include <numeric>
 #include <vector>
 
-#include "analysis/toy_task.hpp"
+#include "families/toy/toy_task.hpp"
 #include "config/campaign.hpp"
+#include "families/toy/family.hpp"
+#include "support/spec_access.hpp"
+#include "families/toy/config.hpp"
 
 namespace memphase {
 namespace {
@@ -25,15 +28,15 @@ std::vector<double> logspace(double a, double b, int n) {
 
 /// A toy spec as a campaign of family toy-ghost / toy-cycle builds it.
 TaskSpec toy_spec(ToyModel kind, double delay, double ratio, std::uint64_t seed) {
-  TaskSpec s;
-  s.toy.kind = kind;
-  s.toy.loss = ToyGhostLoss::normalized;  // ghost: seed 000's loss; the cycle's only loss
-  s.toy.response_ratio = ratio;
-  s.task.delay = delay;
-  s.task.response = 10.0;
-  s.train.momentum = 0.0;
-  s.train.weight_decay = 0.0;
-  s.train.seed = seed;
+  TaskSpec s = toy::family().make(kind == ToyModel::ghost ? "toy-ghost" : "toy-cycle");
+  toy::config(s).toy.kind = kind;
+  toy::config(s).toy.loss = ToyGhostLoss::normalized;  // ghost: seed 000's loss; the cycle's only loss
+  toy::config(s).toy.response_ratio = ratio;
+  sec(s).task.delay = delay;
+  sec(s).task.response = 10.0;
+  sec(s).train.momentum = 0.0;
+  sec(s).train.weight_decay = 0.0;
+  sec(s).train.seed = seed;
   return s;
 }
 
@@ -48,7 +51,7 @@ ToyGrid run_grid(ToyModel kind, double ratio, std::vector<double> delays, std::v
     for (double a : g.alphas)
       for (std::size_t s = 0; s < n_seeds; ++s) {
         TaskSpec spec = toy_spec(kind, d, ratio, s);
-        spec.train.lr = a;
+        sec(spec).train.lr = a;
         g.learned.push_back(run_toy_task(spec).cls.learned ? 1 : 0);
       }
   return g;
@@ -68,28 +71,28 @@ TEST(ToyTask, ReportsLearningLikeATrainedNetwork) {
   const AlphaMax am = toy_alpha_max(p, opt);
   ASSERT_TRUE(am.ok);
 
-  s.train.lr = 0.5 * am.alpha;
+  sec(s).train.lr = 0.5 * am.alpha;
   TaskResult r = run_toy_task(s);
   EXPECT_EQ(r.status, Status::done);
   EXPECT_TRUE(r.cls.learned);
   EXPECT_EQ(r.cls.net_class, NetClass::sp);
   EXPECT_TRUE(std::isnan(r.cls.psd_ratio));
-  EXPECT_EQ(r.epochs_planned, s.toy.max_steps);
-  EXPECT_GT(r.epochs_run, s.toy.settle_steps);
+  EXPECT_EQ(r.epochs_planned, toy::config(s).toy.max_steps);
+  EXPECT_GT(r.epochs_run, toy::config(s).toy.settle_steps);
   EXPECT_EQ(r.initial.W_rec.size(), 0);
   EXPECT_EQ(r.final.W_rec.size(), 0);
   EXPECT_EQ(r.curves.size(), 0u);
   EXPECT_EQ(task_key(r.spec), task_key(s));
   EXPECT_TRUE(toy_task_learns(s, 0.5 * am.alpha));
 
-  s.train.lr = 2.0 * am.alpha;
+  sec(s).train.lr = 2.0 * am.alpha;
   r = run_toy_task(s);
   EXPECT_FALSE(r.cls.learned);
   EXPECT_EQ(r.cls.net_class, NetClass::fail);
   EXPECT_FALSE(toy_task_learns(s, 2.0 * am.alpha));
 
   TaskSpec c = toy_spec(ToyModel::cycle, 100.0, 0.0, 0);
-  c.train.lr = 1e-7;
+  sec(c).train.lr = 1e-7;
   EXPECT_EQ(toy_problem(c).cycle.t_resp, 10.0);
   r = run_toy_task(c);
   EXPECT_TRUE(r.cls.learned);
@@ -98,12 +101,12 @@ TEST(ToyTask, ReportsLearningLikeATrainedNetwork) {
 
 TEST(ToyTask, FiniteConfidenceUsesTheNumericLoss) {
   TaskSpec s = toy_spec(ToyModel::ghost, 100.0, 1.0, 0);
-  s.toy.loss = ToyGhostLoss::raw;
-  s.toy.r0_jitter = 0.0;
-  s.toy.confidence = 1.0;
-  s.toy.max_steps = 20000;
-  s.toy.settle_steps = 500;
-  s.train.lr = 0.3 * ghost_alpha_star(100.0);
+  toy::config(s).toy.loss = ToyGhostLoss::raw;
+  toy::config(s).toy.r0_jitter = 0.0;
+  toy::config(s).toy.confidence = 1.0;
+  toy::config(s).toy.max_steps = 20000;
+  toy::config(s).toy.settle_steps = 500;
+  sec(s).train.lr = 0.3 * ghost_alpha_star(100.0);
   GhostNumeric num;
   GdOptions gd = toy_gd_options(s);
   const GdResult ref = ghost_numeric_descend(ghost_spec_task(100.0), num, ghost_r0(ghost_spec_task(100.0)), gd);

@@ -6,7 +6,7 @@
 // Real data: $MEMPHASE_DATA (default MEMPHASE_DEFAULT_DATA_DIR = <source>/build/data)
 // holding mnist/ as made by scripts/fetch_data.sh; the sMNIST tests skip
 // without it.
-#include "analysis/wcrnn_task.hpp"
+#include "families/wcrnn/wcrnn_task.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -23,6 +23,9 @@
 
 #include "core/error.hpp"
 #include "data/mnist_json.hpp"
+#include "families/wcrnn/family.hpp"
+#include "support/spec_access.hpp"
+#include "families/wcrnn/config.hpp"
 
 namespace memphase {
 namespace {
@@ -43,13 +46,13 @@ bool mnist_present() { return fs::exists(wcrnn_data_root() / "mnist" / "src" / "
                << " (set MEMPHASE_DATA or run bash scripts/fetch_data.sh)"
 
 TaskSpec adding_spec() {
-  TaskSpec s;
-  s.model.n = 16;
-  s.train.lr = 0.01;
-  s.train.momentum = 0.9;
-  s.train.epochs = 300;
-  s.train.seed = 3;
-  WcrnnConfig& w = s.wcrnn;
+  TaskSpec s = wcrnn::family().make("wcrnn");
+  sec(s).model.n = 16;
+  sec(s).train.lr = 0.01;
+  sec(s).train.momentum = 0.9;
+  sec(s).train.epochs = 300;
+  sec(s).train.seed = 3;
+  WcrnnConfig& w = wcrnn::config(s).wcrnn;
   w.task = WcrnnTask::adding;
   w.residual.kind = ResidualKind::homogeneous;
   w.residual.r = 0.9;
@@ -66,13 +69,13 @@ TaskSpec adding_spec() {
 }
 
 TaskSpec smnist_spec() {
-  TaskSpec s;
-  s.model.n = 16;
-  s.train.lr = 0.05;
-  s.train.momentum = 0.9;
-  s.train.epochs = 20;
-  s.train.seed = 5;
-  WcrnnConfig& w = s.wcrnn;
+  TaskSpec s = wcrnn::family().make("wcrnn");
+  sec(s).model.n = 16;
+  sec(s).train.lr = 0.05;
+  sec(s).train.momentum = 0.9;
+  sec(s).train.epochs = 20;
+  sec(s).train.seed = 5;
+  WcrnnConfig& w = wcrnn::config(s).wcrnn;
   w.task = WcrnnTask::smnist;
   w.residual.kind = ResidualKind::rotational;
   w.residual.r = 0.999;  // near the edge of chaos: r = 0.99 forgets all but the (blank) last rows
@@ -214,9 +217,9 @@ TEST(WcrnnTask, AddingRunsWithAllOutputsAndIsDeterministic) {
 
 TEST(WcrnnTask, AddingLearnsAndReportsUpdatesToThreshold) {
   TaskSpec spec = adding_spec();
-  spec.train.epochs = 2000;
-  spec.wcrnn.eval_every = 100;
-  spec.wcrnn.lyap_steps = 0;
+  sec(spec).train.epochs = 2000;
+  wcrnn::config(spec).wcrnn.eval_every = 100;
+  wcrnn::config(spec).wcrnn.lyap_steps = 0;
   const TaskResult r = run(spec);
   EXPECT_EQ(r.extras.table("lyapunov"), nullptr);
   EXPECT_TRUE(std::isnan(r.extras.metric("lyap_max")));
@@ -235,8 +238,8 @@ TEST(WcrnnTask, AddingLearnsAndReportsUpdatesToThreshold) {
   EXPECT_GT(first, 100.0);
 
   // threshold 0: no learned criterion.
-  spec.wcrnn.threshold = 0.0;
-  spec.train.epochs = 100;
+  wcrnn::config(spec).wcrnn.threshold = 0.0;
+  sec(spec).train.epochs = 100;
   const TaskResult z = run(spec);
   EXPECT_TRUE(std::isnan(z.extras.metric("learned")));
   EXPECT_TRUE(std::isnan(z.extras.metric("updates_to_threshold")));
@@ -258,15 +261,15 @@ TEST(WcrnnTask, BadCheckpointThrowsIoError) {
   bad.resume = std::string("junk");
   EXPECT_THROW(run_wcrnn_task(spec, &bad), IoError);
   TaskSpec other = spec;
-  other.train.seed = 4;
+  sec(other).train.seed = 4;
   bad.resume = state;
   EXPECT_THAT([&] { run_wcrnn_task(other, &bad); }, ThrowsMessage<IoError>(HasSubstr("another task")));
 }
 
 TEST(WcrnnTask, DivergenceIsARecordedOutcome) {
   TaskSpec spec = adding_spec();
-  spec.train.lr = 1e6;
-  spec.wcrnn.clip = 0.0;
+  sec(spec).train.lr = 1e6;
+  wcrnn::config(spec).wcrnn.clip = 0.0;
   std::optional<TaskResult> r;
   ASSERT_NO_THROW(r = run_wcrnn_task(spec));
   ASSERT_TRUE(r.has_value());
@@ -284,16 +287,16 @@ TEST(WcrnnTask, DivergenceIsARecordedOutcome) {
 // ---------------------------------------------------------------- lyapunov --
 
 TEST(WcrnnTask, LyapunovTaskSmallGammaGivesLogR) {
-  TaskSpec spec;
-  spec.model.n = 12;
-  spec.train.seed = 7;
-  spec.train.epochs = 100;  // ignored by a lyapunov task
-  spec.wcrnn.task = WcrnnTask::lyapunov;
-  spec.wcrnn.residual.kind = ResidualKind::homogeneous;
-  spec.wcrnn.residual.r = 0.9;
-  spec.wcrnn.gamma = 1e-3;
-  spec.wcrnn.lyap_steps = 500;
-  spec.wcrnn.lyap_transient = 50;
+  TaskSpec spec = wcrnn::family().make("wcrnn");
+  sec(spec).model.n = 12;
+  sec(spec).train.seed = 7;
+  sec(spec).train.epochs = 100;  // ignored by a lyapunov task
+  wcrnn::config(spec).wcrnn.task = WcrnnTask::lyapunov;
+  wcrnn::config(spec).wcrnn.residual.kind = ResidualKind::homogeneous;
+  wcrnn::config(spec).wcrnn.residual.r = 0.9;
+  wcrnn::config(spec).wcrnn.gamma = 1e-3;
+  wcrnn::config(spec).wcrnn.lyap_steps = 500;
+  wcrnn::config(spec).wcrnn.lyap_transient = 50;
   const TaskResult r = run(spec);
   EXPECT_EQ(r.status, Status::done);
   EXPECT_EQ(r.epochs_planned, 0);
@@ -316,7 +319,7 @@ TEST(WcrnnTask, LyapunovTaskSmallGammaGivesLogR) {
   EXPECT_NEAR(r.extras.metric("lyap_sum"), 12 * std::log(0.9), 0.12);
 
   // k exponents only: N rows, NaN beyond k.
-  spec.wcrnn.lyap_k = 3;
+  wcrnn::config(spec).wcrnn.lyap_k = 3;
   const TaskResult k3 = run(spec);
   const Table* t3 = k3.extras.table("lyapunov");
   ASSERT_NE(t3, nullptr);
@@ -325,9 +328,9 @@ TEST(WcrnnTask, LyapunovTaskSmallGammaGivesLogR) {
   EXPECT_TRUE(std::isnan(t3->data[3 * 3 + 1]));
 
   // The Elman baseline: R = 0, log|eig R| = -1e300 (finite stand-in for -inf).
-  spec.wcrnn.lyap_k = 0;
-  spec.wcrnn.residual.kind = ResidualKind::zero;
-  spec.wcrnn.gamma = 1.0;
+  wcrnn::config(spec).wcrnn.lyap_k = 0;
+  wcrnn::config(spec).wcrnn.residual.kind = ResidualKind::zero;
+  wcrnn::config(spec).wcrnn.gamma = 1.0;
   const TaskResult el = run(spec);
   EXPECT_EQ(el.extras.metric("log_r"), -1e300);
   EXPECT_TRUE(std::isfinite(el.extras.metric("lyap_max")));
@@ -339,21 +342,21 @@ TEST(WcrnnTask, SmnistResumeIsBitIdentical) {
   SKIP_WITHOUT_MNIST();
   expect_resume_identical(smnist_spec(), 7, 12);
   TaskSpec p = smnist_spec();
-  p.wcrnn.task = WcrnnTask::psmnist;
-  p.train.epochs = 8;
+  wcrnn::config(p).wcrnn.task = WcrnnTask::psmnist;
+  sec(p).train.epochs = 8;
   expect_resume_identical(p, 3, 5);
 }
 
 TEST(WcrnnTask, SmnistQuickBeatsChance) {
   SKIP_WITHOUT_MNIST();
   TaskSpec spec = smnist_spec();
-  spec.model.n = 32;
-  spec.train.epochs = 150;
-  spec.wcrnn.batch = 32;
-  spec.wcrnn.train_size = 1000;
-  spec.wcrnn.eval_size = 200;
-  spec.wcrnn.eval_every = 50;
-  spec.wcrnn.lyap_steps = 0;
+  sec(spec).model.n = 32;
+  sec(spec).train.epochs = 150;
+  wcrnn::config(spec).wcrnn.batch = 32;
+  wcrnn::config(spec).wcrnn.train_size = 1000;
+  wcrnn::config(spec).wcrnn.eval_size = 200;
+  wcrnn::config(spec).wcrnn.eval_every = 50;
+  wcrnn::config(spec).wcrnn.lyap_steps = 0;
   const TaskResult r = run(spec);
   EXPECT_EQ(r.status, Status::done);
   ASSERT_EQ(r.curves.size(), 150u);
@@ -377,11 +380,11 @@ TEST(WcrnnTask, FashionUsesTheOfficialSplit) {
       !fs::exists("/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"))
     GTEST_SKIP() << "Fashion-MNIST not found in " << d << " (run bash scripts/fetch_data.sh)";
   TaskSpec spec = smnist_spec();
-  spec.wcrnn.dataset = "fashion";
-  spec.wcrnn.train_size = 100;
-  spec.wcrnn.eval_size = 32;
-  spec.train.epochs = 3;
-  spec.wcrnn.eval_every = 0;
+  wcrnn::config(spec).wcrnn.dataset = "fashion";
+  wcrnn::config(spec).wcrnn.train_size = 100;
+  wcrnn::config(spec).wcrnn.eval_size = 32;
+  sec(spec).train.epochs = 3;
+  wcrnn::config(spec).wcrnn.eval_every = 0;
   const auto data = wcrnn_image_data(spec);
   EXPECT_EQ(data->train.size(), 100u);
   EXPECT_EQ(data->test.size(), 32u);
@@ -404,7 +407,7 @@ TEST(WcrnnTask, MissingDataNamesDirectoryAndMemphaseData) {
   EXPECT_THAT([&] { run_wcrnn_task(spec); },
               ThrowsMessage<IoError>(AllOf(HasSubstr((nowhere / "mnist").string()), HasSubstr("MEMPHASE_DATA"),
                                            HasSubstr("bash scripts/fetch_data.sh"))));
-  spec.wcrnn.dataset = "digits";
+  wcrnn::config(spec).wcrnn.dataset = "digits";
   EXPECT_THROW(run_wcrnn_task(spec), ConfigError);
   if (old)
     setenv("MEMPHASE_DATA", keep.c_str(), 1);
@@ -415,8 +418,8 @@ TEST(WcrnnTask, MissingDataNamesDirectoryAndMemphaseData) {
 TEST(WcrnnTask, ImageSplitIsCampaignLevel) {
   SKIP_WITHOUT_MNIST();
   TaskSpec a = smnist_spec(), b = smnist_spec();
-  b.train.seed = a.train.seed + 100;  // another network seed: the same data
-  b.train.lr = 0.5;
+  sec(b).train.seed = sec(a).train.seed + 100;  // another network seed: the same data
+  sec(b).train.lr = 0.5;
   const auto da = wcrnn_image_data(a), db = wcrnn_image_data(b);
   EXPECT_EQ(da->test.pixels, db->test.pixels);
   EXPECT_EQ(da->test.labels, db->test.labels);
@@ -425,18 +428,18 @@ TEST(WcrnnTask, ImageSplitIsCampaignLevel) {
   ASSERT_EQ(da->train.size(), 200u);
   // Independently: test = split(all, eval_size, permutation_seed).test.
   const ImageSet all = load_mnist_json(wcrnn_data_root() / "mnist");
-  const SplitSets ref = split(all, 64, a.wcrnn.permutation_seed);
+  const SplitSets ref = split(all, 64, wcrnn::config(a).wcrnn.permutation_seed);
   EXPECT_EQ(da->test.pixels, ref.test.pixels);
-  EXPECT_EQ(da->train.pixels, subsample(ref.train, 200, a.wcrnn.permutation_seed).pixels);
+  EXPECT_EQ(da->train.pixels, subsample(ref.train, 200, wcrnn::config(a).wcrnn.permutation_seed).pixels);
   // psMNIST: the same images, pixels permuted by pixel_permutation(permutation_seed).
   TaskSpec p = a;
-  p.wcrnn.task = WcrnnTask::psmnist;
+  wcrnn::config(p).wcrnn.task = WcrnnTask::psmnist;
   const auto dp = wcrnn_image_data(p);
   EXPECT_EQ(dp->test.labels, da->test.labels);
   EXPECT_EQ(dp->test.pixels, permute_pixels(da->test, pixel_permutation(11)).pixels);
   // Another campaign seed: another split.
   TaskSpec c = a;
-  c.wcrnn.permutation_seed = 12;
+  wcrnn::config(c).wcrnn.permutation_seed = 12;
   EXPECT_NE(wcrnn_image_data(c)->test.pixels, da->test.pixels);
 }
 

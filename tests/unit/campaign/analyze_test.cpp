@@ -2,7 +2,7 @@
 // diagram counts, the β fits (exp-saturation and logistic boundaries drawn
 // from power laws), the no-memory exponent, partial campaigns, the output
 // files (CSV headers, JSON fields) and determinism across thread counts.
-#include "campaign/analyze.hpp"
+#include "report/analyze.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "support/spec_access.hpp"
 
 namespace memphase {
 namespace {
@@ -48,7 +49,7 @@ AnalysisInput synthetic_dcdt(std::uint64_t seed, Synth mode = Synth::lc) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   for (const CampaignTask& t : in.campaign.tasks) {
-    const double T = t.spec.task.delay, lr = t.spec.train.lr;
+    const double T = sec(t.spec).task.delay, lr = sec(t.spec).train.lr;
     const double t_lc = tc_of(lr, kBetaLc), t_sp = tc_of(lr, kBetaSp) * 0.8;
     const double p_fail = T < t_lc ? 0.0 : 1.0 - std::exp(-0.02 * (T - t_lc));
     const double p_sp = 1.0 / (1.0 + std::exp(-0.05 * (T - t_sp)));
@@ -234,8 +235,8 @@ seeds: 30
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   for (const CampaignTask& t : in.campaign.tasks) {
-    const double lr_c = 0.5 * std::pow(t.spec.task.response / 20.0, -0.4);
-    const double p_fail = 1.0 / (1.0 + std::exp(-4.0 * (std::log(t.spec.train.lr) - std::log(lr_c))));
+    const double lr_c = 0.5 * std::pow(sec(t.spec).task.response / 20.0, -0.4);
+    const double p_fail = 1.0 / (1.0 + std::exp(-4.0 * (std::log(sec(t.spec).train.lr) - std::log(lr_c))));
     NetOutcome o;
     o.done = true;
     o.learned = u(rng) >= p_fail;

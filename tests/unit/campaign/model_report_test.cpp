@@ -1,19 +1,44 @@
-// analyze for the ghost / WCRNN families (campaign/model_report.hpp): the
+// analyze for the ghost families (metric_report/metric_report.hpp and
+// families/ghost/report.hpp): the
 // statistics, Fig. 4 counting each seed once, recovery averaged over the
 // stuck networks only, seed-averaged tables and the written files.
-#include "campaign/model_report.hpp"
+#include "metric_report/metric_report.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "campaign/analyze.hpp"
+#include "report/analyze.hpp"
+#include "support/spec_access.hpp"
+#include "families/ghost/config.hpp"
+#include "families/ghost/report.hpp"
 
 namespace memphase {
 namespace {
 
 using ::testing::HasSubstr;
+using ghost::AbruptRow;
+using ghost::AbruptSummary;
+
+/// The ghost report of a campaign: its metric cells and seed-averaged
+/// tables, the seed 001 sections, and the family's report section (files,
+/// summary.json member, printed lines).
+struct GhostOut : ghost::GhostReport {
+  std::vector<MetricCell> cells;
+  std::vector<TableSummary> tables;
+  ReportSection section;
+};
+
+GhostOut model_report(const AnalysisInput& in) {
+  GhostOut r;
+  static_cast<ghost::GhostReport&>(r) = ghost::ghost_report(in);
+  const ModelReport m = metric_report(in, ghost::report_options(in));
+  r.cells = m.cells;
+  r.tables = m.tables;
+  r.section = ghost::ghost_section(in);
+  return r;
+}
 
 TEST(MetricStat, MeanSemMedianOfFiniteValues) {
   const MetricStat s = metric_stat({1.0, 2.0, 4.0, std::nan(""), 5.0});
@@ -37,11 +62,11 @@ AnalysisInput fig4_input() {
     const CampaignTask& t = in.campaign.tasks[i];
     NetOutcome& o = in.nets[i];
     o.done = true;
-    const bool stuck = t.spec.train.seed < 2;
+    const bool stuck = sec(t.spec).train.seed < 2;
     o.extras.set("learned_accuracy", 1.0);
     o.extras.set("stuck", stuck ? 1.0 : 0.0);
-    const double c = t.spec.ghost.recovery_confidence;
-    const double final_acc = stuck ? (c < 1 ? 0.8 + 0.1 * static_cast<double>(t.spec.train.seed) : 0.5) : 1.0;
+    const double c = ghost::config(t.spec).ghost.recovery_confidence;
+    const double final_acc = stuck ? (c < 1 ? 0.8 + 0.1 * static_cast<double>(sec(t.spec).train.seed) : 0.5) : 1.0;
     o.extras.set("recovery_final_accuracy", final_acc);
     o.extras.set("recovery_mean_accuracy", final_acc - 0.1);
     o.extras.tables.push_back({"recovery", {"epoch", "loss", "accuracy"}, {0, 1.0, 0.5, 1, 0.5, final_acc}});
@@ -51,7 +76,7 @@ AnalysisInput fig4_input() {
 
 TEST(ModelReport, Fig4CountsEachSeedOnceAndRecoveryUsesTheStuckOnly) {
   const AnalysisInput in = fig4_input();
-  const ModelReport r = model_report(in);
+  const GhostOut r = model_report(in);
   ASSERT_EQ(r.fig4.size(), 1u);
   EXPECT_EQ(r.fig4[0].seeds, 3);
   EXPECT_EQ(r.fig4[0].learned, 3);
@@ -86,24 +111,24 @@ TEST(ModelReport, Fig4CountsEachSeedOnceAndRecoveryUsesTheStuckOnly) {
 
 TEST(ModelReport, FilesAndJson) {
   const AnalysisInput in = fig4_input();
-  const ModelReport r = model_report(in);
+  const GhostOut r = model_report(in);
   std::map<std::string, std::string> files;
-  for (auto& [name, text] : model_report_files(in, r)) files[name] = text;
+  for (auto& [name, text] : r.section.files) files[name] = text;
   for (const char* f : {"metrics.csv", "tables/recovery.csv", "ghost_fig4.csv", "recovery.csv", "model.md", "model.tex"})
     EXPECT_TRUE(files.count(f)) << f;
   EXPECT_THAT(files["ghost_fig4.csv"], HasSubstr("seeds,learned,stuck\n3,3,2\n"));
   EXPECT_THAT(files["recovery.csv"], HasSubstr("\n0.1,2,0.85"));
   EXPECT_THAT(files["model.tex"], HasSubstr("$\\pm$"));
   EXPECT_THAT(files["model.tex"], ::testing::Not(HasSubstr("±")));
-  EXPECT_THAT(model_report_json(in, r), HasSubstr("\"fig4\":[{\"group\":null,\"seeds\":3,\"learned\":3,\"stuck\":2}]"));
-  EXPECT_THAT(format_model_report(in, r), HasSubstr("3 seeds: 3 learned, 2 stuck"));
+  EXPECT_THAT(r.section.json, HasSubstr("\"fig4\":[{\"group\":null,\"seeds\":3,\"learned\":3,\"stuck\":2}]"));
+  EXPECT_THAT(r.section.text, HasSubstr("3 seeds: 3 learned, 2 stuck"));
 }
 
 TEST(ModelReport, PartialCampaignCountsOnlyDoneTasks) {
   AnalysisInput in = fig4_input();
   in.nets[0].done = false;  // seed 0 at c = 0.1: its c = 10 task still counts the seed
   in.nets[4].done = false;  // seed 1 at c = 10: no reference for its gain
-  const ModelReport r = model_report(in);
+  const GhostOut r = model_report(in);
   EXPECT_EQ(r.fig4[0].seeds, 3);
   EXPECT_EQ(r.recovery[0].final_accuracy.n, 1);
   EXPECT_EQ(r.recovery[0].final_gain.n, 0);  // seed 1 has no done c = 10 task
@@ -147,7 +172,7 @@ AnalysisInput fig3a_input() {
   for (std::size_t i = 0; i < 4; ++i) {
     NetOutcome& o = in.nets[i];
     o.done = true;
-    const auto seed = static_cast<std::size_t>(in.campaign.tasks[i].spec.train.seed);
+    const auto seed = static_cast<std::size_t>(sec(in.campaign.tasks[i].spec).train.seed);
     o.extras.set("phase1_epochs", 400);
     o.extras.set("drop_epoch", drops[seed]);
     o.extras.set("learned_accuracy", std::isfinite(drops[seed]) ? 1.0 : 0.0);
@@ -159,7 +184,7 @@ AnalysisInput fig3a_input() {
 
 TEST(ModelReport, AbruptDropAgainstTheLatentCircuit) {
   const AnalysisInput in = fig3a_input();
-  const ModelReport r = model_report(in);
+  const GhostOut r = model_report(in);
   ASSERT_EQ(r.abrupt.size(), 4u);
   std::map<std::uint64_t, AbruptRow> by_seed;
   for (const AbruptRow& a : r.abrupt) by_seed[a.seed] = a;
@@ -192,12 +217,12 @@ TEST(ModelReport, AbruptDropAgainstTheLatentCircuit) {
   EXPECT_EQ(s.ghost_lag.min, -150);
   EXPECT_EQ(s.ghost_lag.max, 50);
   std::map<std::string, std::string> files;
-  for (auto& [name, text] : model_report_files(in, r)) files[name] = text;
+  for (auto& [name, text] : r.section.files) files[name] = text;
   ASSERT_TRUE(files.count("abrupt.csv"));
   EXPECT_THAT(files["abrupt.csv"], HasSubstr("\n0.003,0,250,-0.5,1,1,0.6,1.05,0.9,0.4,300,0.2,-1.2,0,\n"));
   EXPECT_THAT(files["model.md"], HasSubstr("a ghost (local minimum of |f| without a fixed point) just before the drop: 1 of 3"));
-  EXPECT_THAT(model_report_json(in, r), HasSubstr("\"ghost_before_drop\":1,"));
-  EXPECT_THAT(format_model_report(in, r), HasSubstr("abrupt drop    3 of 4 networks"));
+  EXPECT_THAT(r.section.json, HasSubstr("\"ghost_before_drop\":1,"));
+  EXPECT_THAT(r.section.text, HasSubstr("abrupt drop    3 of 4 networks"));
 }
 
 TEST(ModelReport, AbruptCountsEachSeedOnceAndNeedsLatentTables) {
@@ -209,7 +234,7 @@ TEST(ModelReport, AbruptCountsEachSeedOnceAndNeedsLatentTables) {
     o.extras.set("drop_epoch", 150);
     o.extras.tables.push_back(latent({{0, 1, 0, 0.1, 0, NAN, NAN, 0.1, 0.9, 0.0}, {200, 1, 0, 1.5, 0, NAN, NAN, 1.5, 0.3, 0.0}}));
   }
-  const ModelReport r = model_report(in);
+  const GhostOut r = model_report(in);
   EXPECT_EQ(r.abrupt.size(), 3u);
   EXPECT_EQ(r.abrupt_summary.fp_crosses, 3);
 }

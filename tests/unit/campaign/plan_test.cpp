@@ -4,7 +4,7 @@
 // of the flags, and the speed of the 63,000 x 1,024 simulation. Also the
 // memory model of one task: its estimate, the refusal of an absurd task at
 // validation (message pinned), and the largest task of a plan.
-#include "campaign/plan.hpp"
+#include "engine/plan.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,9 +16,11 @@
 #include <random>
 #include <vector>
 
-#include "campaign/cost.hpp"
+#include "engine/cost.hpp"
 #include "config/campaign.hpp"
 #include "core/error.hpp"
+#include "config/train_config.hpp"
+#include "support/spec_access.hpp"
 
 namespace memphase {
 namespace {
@@ -287,9 +289,9 @@ seeds: 2
 TEST(Memory, ReferenceTaskEstimateFollowsTheBuffers) {
   // N 100, reps 64 (B 128), cue 30 + delay 200 + response 50 ms at dt 5:
   // T = 6 + 40 + 10 = 56 steps; 3,000 epochs at lr 0.01 (30 / lr).
-  TaskSpec s;
-  s.task.delay = 200;
-  s.train.lr = 0.01;
+  TaskSpec s = preset_spec("dcdt-nopost", "t");
+  sec(s).task.delay = 200;
+  sec(s).train.lr = 0.01;
   const double N = 100, B = 128, T = 56, E = 3000;
   const double bptt = 4 * ((N + 2) * B * T + 3 * B * N + N * N) + 8 * T;
   const double free_run = 8 * 9 * T * (2 * N + 5);
@@ -302,17 +304,17 @@ TEST(Memory, ReferenceTaskEstimateFollowsTheBuffers) {
   EXPECT_THAT(e.breakdown, HasSubstr("free run 9 x 56 steps x 100 units"));
   EXPECT_THAT(e.breakdown, HasSubstr("curves 3000 epochs"));
   // What drives a large one: the field furthest above the reference task.
-  s.task.delay = 1e6;
+  sec(s).task.delay = 1e6;
   EXPECT_EQ(task_memory(s).key, "task.delay");
   EXPECT_EQ(task_memory(s).value, "1000000");
-  s.task.delay = 200;
-  s.model.n = 2000;
+  sec(s).task.delay = 200;
+  sec(s).model.n = 2000;
   EXPECT_EQ(task_memory(s).key, "model.n");
-  s.model.n = 100;
-  s.train.epochs = 1'000'000'000'000;
+  sec(s).model.n = 100;
+  sec(s).train.epochs = 1'000'000'000'000;
   EXPECT_EQ(task_memory(s).key, "train.epochs");
-  s.train.epochs = 0;
-  s.train.lr = 1e-12;  // epochs: auto = 30 / lr
+  sec(s).train.epochs = 0;
+  sec(s).train.lr = 1e-12;  // epochs: auto = 30 / lr
   EXPECT_EQ(task_memory(s).key, "train.lr");
 }
 

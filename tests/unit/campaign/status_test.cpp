@@ -4,7 +4,7 @@
 // not a campaign is refused with its path in the message. Journals written
 // by a rank (CommitLog) are read through their indexes; status writes
 // nothing; `--reindex` rebuilds indexes only under the run lock.
-#include "campaign/status.hpp"
+#include "engine/status.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,13 +14,14 @@
 #include <filesystem>
 #include <fstream>
 
-#include "campaign/analyze.hpp"
-#include "campaign/cost.hpp"
-#include "campaign/plan.hpp"
-#include "campaign/run_dir.hpp"
+#include "report/analyze.hpp"
+#include "engine/cost.hpp"
+#include "engine/plan.hpp"
+#include "rundir/run_dir.hpp"
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "io/durable.hpp"
+#include "support/spec_access.hpp"
 
 namespace memphase {
 namespace {
@@ -45,7 +46,7 @@ checkpoint: {every_epochs: 20, every_seconds: 0}
 TaskResult result_for(const CampaignTask& t, Status st, NetClass cls, double seconds) {
   TaskResult r;
   r.spec = t.spec;
-  r.epochs_planned = t.spec.train.resolved_epochs();
+  r.epochs_planned = sec(t.spec).train.resolved_epochs();
   r.epochs_run = r.epochs_planned;
   r.status = st;
   r.cls.net_class = cls;

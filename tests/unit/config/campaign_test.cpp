@@ -17,6 +17,7 @@
 
 #include "config/train_config.hpp"
 #include "core/error.hpp"
+#include "support/spec_access.hpp"
 
 #ifndef MEMPHASE_CAMPAIGNS_DIR
 #error "MEMPHASE_CAMPAIGNS_DIR must name the directory of the shipped campaign files"
@@ -169,8 +170,8 @@ TEST(ShippedCampaigns, PaperNopostHasTheExact30LearningRatesOfSpec) {
   EXPECT_EQ(c.tasks.size(), 63000u);
   EXPECT_EQ(c.family, "dcdt-nopost");
   // Epochs by the SPEC §3.3 formula (no explicit count).
-  EXPECT_EQ(c.base.train.epochs, 0);
-  EXPECT_EQ(c.base.train.epochs_coeff, 30.0);
+  EXPECT_EQ(sec(c.base).train.epochs, 0);
+  EXPECT_EQ(sec(c.base).train.epochs_coeff, 30.0);
 }
 
 TEST(ShippedCampaigns, PaperNopostLrWithin1UlpOfNumpyAvx512) {
@@ -252,13 +253,13 @@ TEST(ShippedCampaigns, TaskCountsOfAllFiles) {
 
 TEST(ShippedCampaigns, FamilySettingsReachTheTasks) {
   const Campaign post = load_shipped("paper-post.yaml");
-  EXPECT_EQ(post.tasks.front().spec.task.post, 30.0);
-  EXPECT_EQ(post.tasks.front().spec.train.epochs_coeff, 100.0);
+  EXPECT_EQ(sec(post.tasks.front().spec).task.post, 30.0);
+  EXPECT_EQ(sec(post.tasks.front().spec).train.epochs_coeff, 100.0);
   EXPECT_EQ(post.axes[0].values, detail::logspace(-1, -3, 15));
 
   const Campaign tau = load_shipped("paper-longtau.yaml");
-  EXPECT_EQ(tau.tasks.back().spec.model.tau, 20.0);
-  EXPECT_EQ(tau.tasks.back().spec.task.delay, 800.0);
+  EXPECT_EQ(sec(tau.tasks.back().spec).model.tau, 20.0);
+  EXPECT_EQ(sec(tau.tasks.back().spec).task.delay, 800.0);
   EXPECT_EQ(tau.axes[1].values, detail::range_inclusive(0, 800, 40));
 
   const Campaign nm = load_shipped("paper-nomemory.yaml");
@@ -268,15 +269,15 @@ TEST(ShippedCampaigns, FamilySettingsReachTheTasks) {
   EXPECT_EQ(nm.axes[1].values, responses);
   EXPECT_EQ(nm.axes[0].values, detail::logspace(0, -3, 20));
   const TaskSpec& s = nm.tasks[123].spec;
-  EXPECT_EQ(s.task.kind, TaskKind::no_memory);
-  EXPECT_EQ(s.task.delay, 0.0);
-  EXPECT_EQ(s.model.readout, Readout::linear);
-  EXPECT_EQ(s.train.epochs, 3000);
+  EXPECT_EQ(sec(s).task.kind, TaskKind::no_memory);
+  EXPECT_EQ(sec(s).task.delay, 0.0);
+  EXPECT_EQ(sec(s).model.readout, Readout::linear);
+  EXPECT_EQ(sec(s).train.epochs, 3000);
 
   const Campaign quick = load_shipped("quick.yaml");
-  EXPECT_EQ(quick.base.train.epochs, 1000);
+  EXPECT_EQ(sec(quick.base).train.epochs, 1000);
   EXPECT_EQ(quick.checkpoint.every_seconds, 30.0);
-  for (const CampaignTask& t : quick.tasks) EXPECT_EQ(t.spec.train.resolved_epochs(), 1000);
+  for (const CampaignTask& t : quick.tasks) EXPECT_EQ(sec(t.spec).train.resolved_epochs(), 1000);
 }
 
 // ------------------------------------------------------------------ expansion and keys
@@ -290,15 +291,15 @@ seeds: [7, 3]
 )");
   ASSERT_EQ(c.tasks.size(), 12u);
   auto at = [&](std::size_t i) { return c.tasks[i].spec; };
-  EXPECT_EQ(at(0).train.lr, 0.1);
-  EXPECT_EQ(at(0).task.delay, 0.0);
-  EXPECT_EQ(at(0).train.seed, 7u);
-  EXPECT_EQ(at(1).train.seed, 3u);
-  EXPECT_EQ(at(2).task.delay, 20.0);
-  EXPECT_EQ(at(2).train.seed, 7u);
-  EXPECT_EQ(at(6).train.lr, 0.01);
-  EXPECT_EQ(at(6).task.delay, 0.0);
-  EXPECT_EQ(at(11).task.delay, 40.0);
+  EXPECT_EQ(sec(at(0)).train.lr, 0.1);
+  EXPECT_EQ(sec(at(0)).task.delay, 0.0);
+  EXPECT_EQ(sec(at(0)).train.seed, 7u);
+  EXPECT_EQ(sec(at(1)).train.seed, 3u);
+  EXPECT_EQ(sec(at(2)).task.delay, 20.0);
+  EXPECT_EQ(sec(at(2)).train.seed, 7u);
+  EXPECT_EQ(sec(at(6)).train.lr, 0.01);
+  EXPECT_EQ(sec(at(6)).task.delay, 0.0);
+  EXPECT_EQ(sec(at(11)).task.delay, 40.0);
   EXPECT_THAT(c.tasks[5].axis_index, ElementsAre(0, 2, 1));
   EXPECT_THAT(c.tasks[6].axis_index, ElementsAre(1, 0, 0));
   for (const CampaignTask& t : c.tasks) EXPECT_EQ(t.key, task_key(t.spec));
@@ -315,11 +316,11 @@ output: {record_every: 5, weights: [final]}
 checkpoint: {every_epochs: 10, every_seconds: 0}
 )");
   for (const CampaignTask& t : c.tasks) {
-    EXPECT_EQ(t.spec.model.n, 32);
-    EXPECT_EQ(t.spec.task.reps, 8);
-    EXPECT_EQ(t.spec.train.epochs, 50);
-    EXPECT_EQ(t.spec.train.momentum, 0.5);
-    EXPECT_EQ(t.spec.train.record_every, 5);
+    EXPECT_EQ(sec(t.spec).model.n, 32);
+    EXPECT_EQ(sec(t.spec).task.reps, 8);
+    EXPECT_EQ(sec(t.spec).train.epochs, 50);
+    EXPECT_EQ(sec(t.spec).train.momentum, 0.5);
+    EXPECT_EQ(sec(t.spec).train.record_every, 5);
   }
   EXPECT_EQ(c.output.record_every, 5);
   EXPECT_FALSE(c.output.keep_initial);
@@ -336,7 +337,7 @@ TEST(TaskKeys, SameSpecSameKeyAcrossGridsDifferentSeedDifferentKey) {
       parse("family: dcdt-nopost\ngrid: {delay: [60, 20, 40], lr: [0.01]}\nseeds: [2, 9]\n");
   auto find = [](const Campaign& c, double lr, double delay, std::uint64_t seed) {
     for (const CampaignTask& t : c.tasks) {
-      if (t.spec.train.lr == lr && t.spec.task.delay == delay && t.spec.train.seed == seed) {
+      if (sec(t.spec).train.lr == lr && sec(t.spec).task.delay == delay && sec(t.spec).train.seed == seed) {
         return t.key;
       }
     }
@@ -347,10 +348,10 @@ TEST(TaskKeys, SameSpecSameKeyAcrossGridsDifferentSeedDifferentKey) {
   EXPECT_NE(find(a, 0.01, 20, 1), find(a, 0.01, 20, 2));
   EXPECT_NE(find(a, 0.1, 20, 2), find(a, 0.01, 20, 2));
   // Keys depend on the spec only: stable across runs and processes.
-  TaskSpec s;
-  s.train.lr = 0.01;
-  s.task.delay = 20;
-  s.train.seed = 2;
+  TaskSpec s = preset_spec("dcdt-nopost", "t");
+  sec(s).train.lr = 0.01;
+  sec(s).task.delay = 20;
+  sec(s).train.seed = 2;
   EXPECT_EQ(find(a, 0.01, 20, 2), task_key(s));
 }
 

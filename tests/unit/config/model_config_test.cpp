@@ -13,6 +13,10 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "families/registry.hpp"
+#include "support/spec_access.hpp"
+#include "families/ghost/config.hpp"
+#include "families/wcrnn/config.hpp"
 
 namespace memphase {
 namespace {
@@ -23,48 +27,43 @@ using ::testing::ThrowsMessage;
 Campaign parse(const std::string& text) { return parse_campaign(text, "x.yaml"); }
 
 TEST(ModelFamilies, Defaults) {
-  TaskSpec g;
-  apply_family(g, "ghost-rank1", "t");
-  EXPECT_EQ(g.ghost.kind, GhostModel::rank1);
-  EXPECT_EQ(g.model.n, 100);
-  EXPECT_EQ(g.train.lr, 0.02);
-  EXPECT_EQ(g.train.epochs, 6000);
-  EXPECT_EQ(g.train.momentum, 0.0);
-  EXPECT_FALSE(g.rate_rnn());
-  EXPECT_EQ(g.planned_epochs(), 6000);
-  g.ghost.recovery_confidence = 0.1;
-  EXPECT_EQ(g.planned_epochs(), 6100);
-  TaskSpec w;
-  apply_family(w, "wcrnn", "t");
-  EXPECT_EQ(w.wcrnn.task, WcrnnTask::adding);
-  EXPECT_FALSE(w.rate_rnn());
+  TaskSpec g = preset_spec("ghost-rank1", "t");
+  EXPECT_EQ(ghost::config(g).ghost.kind, GhostModel::rank1);
+  EXPECT_EQ(sec(g).model.n, 100);
+  EXPECT_EQ(sec(g).train.lr, 0.02);
+  EXPECT_EQ(sec(g).train.epochs, 6000);
+  EXPECT_EQ(sec(g).train.momentum, 0.0);
+  EXPECT_NE(g.family->id(), "rate_rnn");
+  EXPECT_EQ(g.family->planned_epochs(g), 6000);
+  ghost::config(g).ghost.recovery_confidence = 0.1;
+  EXPECT_EQ(g.family->planned_epochs(g), 6100);
+  TaskSpec w = preset_spec("wcrnn", "t");
+  EXPECT_EQ(wcrnn::config(w).wcrnn.task, WcrnnTask::adding);
+  EXPECT_NE(w.family->id(), "rate_rnn");
   EXPECT_NO_THROW(validate(g, "t"));
   EXPECT_NO_THROW(validate(w, "t"));
 }
 
 TEST(ModelFamilies, RnnKeysAreUnchangedByTheNewSections) {
   // Same pinned value as ToyKeys.RnnTaskKeysAreUnchanged (before ghosts/WCRNNs).
-  EXPECT_EQ(hex64(task_key(TaskSpec{})), "d03fe66f6f4cb1a6");
+  EXPECT_EQ(hex64(task_key(preset_spec("dcdt-nopost", "t"))), "d03fe66f6f4cb1a6");
 }
 
 TEST(ModelFamilies, SpecRoundTripsThroughTheEncoding) {
-  TaskSpec w;
-  apply_family(w, "wcrnn", "t");
-  w.wcrnn.residual.kind = ResidualKind::rotational;
-  w.wcrnn.residual.phi = 0.224;
-  w.wcrnn.dataset = "fashion";
+  TaskSpec w = preset_spec("wcrnn", "t");
+  wcrnn::config(w).wcrnn.residual.kind = ResidualKind::rotational;
+  wcrnn::config(w).wcrnn.residual.phi = 0.224;
+  wcrnn::config(w).wcrnn.dataset = "fashion";
   ByteWriter bw;
   put(bw, w);
   ByteReader br(bw.str(), "t");
-  TaskSpec back;
-  get(br, back);
+  const TaskSpec back = decode_spec(br);
   EXPECT_TRUE(br.done());
-  EXPECT_EQ(back.wcrnn.residual, w.wcrnn.residual);
-  EXPECT_EQ(back.wcrnn.dataset, "fashion");
+  EXPECT_EQ(wcrnn::config(back).wcrnn.residual, wcrnn::config(w).wcrnn.residual);
+  EXPECT_EQ(wcrnn::config(back).wcrnn.dataset, "fashion");
   EXPECT_EQ(task_key(back), task_key(w));
-  TaskSpec g;
-  apply_family(g, "ghost-rankK", "t");
-  g.ghost.rank = 7;
+  TaskSpec g = preset_spec("ghost-rankK", "t");
+  ghost::config(g).ghost.rank = 7;
   EXPECT_NE(task_key(g), task_key(w));
 }
 
@@ -95,8 +94,8 @@ TEST(ModelFamilies, AxesPerFamily) {
               ThrowsMessage<ConfigError>(HasSubstr("grid.residual[1] must be one of homogeneous, rotational, heterogeneous_diag, heterogeneous_rot, zero (got 'spiral')")));
   const Campaign c = parse("name: w\nfamily: wcrnn\ngrid:\n  residual: [homogeneous, rotational]\n  r: [0.9, 1.0]\nseeds: 2\n");
   ASSERT_EQ(c.tasks.size(), 8u);
-  EXPECT_EQ(c.tasks[4].spec.wcrnn.residual.kind, ResidualKind::rotational);
-  EXPECT_EQ(c.tasks[4].spec.wcrnn.residual.r, 0.9);
+  EXPECT_EQ(wcrnn::config(c.tasks[4].spec).wcrnn.residual.kind, ResidualKind::rotational);
+  EXPECT_EQ(wcrnn::config(c.tasks[4].spec).wcrnn.residual.r, 0.9);
   EXPECT_THAT(c.canonical, HasSubstr("grid.residual[1]: rotational\n"));
   // The canonical text parses back to the same tasks.
   const Campaign back = parse_campaign(c.canonical, "canonical");
@@ -112,7 +111,7 @@ TEST(ModelFamilies, ShippedCampaignsParse) {
     const bool g = name.rfind("ghost-", 0) == 0, w = name.rfind("wcrnn-", 0) == 0;
     if (!g && !w) continue;
     const Campaign c = load_campaign(e.path().string());
-    EXPECT_TRUE(g ? c.base.ghost.enabled() : c.base.wcrnn.enabled()) << name;
+    EXPECT_EQ(c.base.family->id(), g ? "ghost" : "wcrnn") << name;
     EXPECT_EQ(c.name + ".yaml", name);
     (g ? ghost : wcrnn) += 1;
   }

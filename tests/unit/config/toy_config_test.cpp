@@ -12,6 +12,9 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "families/registry.hpp"
+#include "support/spec_access.hpp"
+#include "families/toy/config.hpp"
 
 namespace memphase {
 namespace {
@@ -37,24 +40,22 @@ toy: {loss: normalized, response_ratio: 1, max_steps: 5000, settle_steps: 100}
 // xxh64 of its encoded spec) and a campaign's canonical hash must not change,
 // or every existing run directory would stop resuming.
 TEST(ToyKeys, RnnTaskKeysAreUnchanged) {
-  EXPECT_EQ(hex64(task_key(TaskSpec{})), "d03fe66f6f4cb1a6");
-  TaskSpec n;
-  apply_family(n, "no-memory", "x");
-  n.task.response = 70;
-  n.train.seed = 3;
-  n.train.lr = 0.05;
+  EXPECT_EQ(hex64(task_key(preset_spec("dcdt-nopost", "t"))), "d03fe66f6f4cb1a6");
+  TaskSpec n = preset_spec("no-memory", "x");
+  sec(n).task.response = 70;
+  sec(n).train.seed = 3;
+  sec(n).train.lr = 0.05;
   EXPECT_EQ(hex64(task_key(n)), "1d6243ab1e56e394");
   const Campaign quick = load_campaign(std::string(MEMPHASE_CAMPAIGNS_DIR) + "/quick.yaml");
   EXPECT_EQ(hex64(quick.tasks[5].key), "9bbaf7cd7f6cba2b");
   EXPECT_EQ(quick.hash, "a9e21c23e1838500");
   EXPECT_THAT(quick.canonical, Not(HasSubstr("toy")));
-  EXPECT_THAT(to_yaml(TaskSpec{}), Not(HasSubstr("toy")));
+  EXPECT_THAT(to_yaml(preset_spec("dcdt-nopost", "t")), Not(HasSubstr("toy")));
 }
 
 TEST(ToyKeys, ToyFieldsChangeTheKeyAndRoundTrip) {
-  TaskSpec rnn;
-  TaskSpec toy;
-  toy.toy.kind = ToyModel::ghost;
+  TaskSpec rnn = preset_spec("dcdt-nopost", "t");
+  TaskSpec toy = preset_spec("toy-ghost", "t");
   EXPECT_NE(task_key(rnn), task_key(toy));
   std::set<std::uint64_t> keys{task_key(toy)};
   auto vary = [&](auto f) {
@@ -62,18 +63,21 @@ TEST(ToyKeys, ToyFieldsChangeTheKeyAndRoundTrip) {
     f(s);
     EXPECT_TRUE(keys.insert(task_key(s)).second);
   };
-  vary([](TaskSpec& s) { s.toy.kind = ToyModel::cycle; });
-  vary([](TaskSpec& s) { s.toy.loss = ToyGhostLoss::normalized; });
-  vary([](TaskSpec& s) { s.toy.confidence = 1.0; });
-  vary([](TaskSpec& s) { s.toy.response_ratio = 1.0; });
-  vary([](TaskSpec& s) { s.toy.r0_jitter = 0.2; });
-  vary([](TaskSpec& s) { s.toy.max_steps = 7; });
-  vary([](TaskSpec& s) { s.toy.settle_steps = 7; });
+  vary([](TaskSpec& s) { toy::config(s).toy.kind = ToyModel::cycle; });
+  vary([](TaskSpec& s) { toy::config(s).toy.loss = ToyGhostLoss::normalized; });
+  vary([](TaskSpec& s) { toy::config(s).toy.confidence = 1.0; });
+  vary([](TaskSpec& s) { toy::config(s).toy.response_ratio = 1.0; });
+  vary([](TaskSpec& s) { toy::config(s).toy.r0_jitter = 0.2; });
+  vary([](TaskSpec& s) { toy::config(s).toy.max_steps = 7; });
+  vary([](TaskSpec& s) { toy::config(s).toy.settle_steps = 7; });
 
   for (const TaskSpec& in : {rnn, toy}) {
     TaskSpec t = in;
-    t.toy.confidence = in.toy.enabled() ? 0.5 : 0.0;
-    t.toy.max_steps = in.toy.enabled() ? 1234 : t.toy.max_steps;
+    const bool is_toy = t.family->id() == "toy";
+    if (is_toy) {
+      toy::config(t).toy.confidence = 0.5;
+      toy::config(t).toy.max_steps = 1234;
+    }
     TaskResult r;
     r.spec = t;
     r.epochs_run = 17;
@@ -82,13 +86,15 @@ TEST(ToyKeys, ToyFieldsChangeTheKeyAndRoundTrip) {
     put(w, r);
     ByteReader rd(w.str(), "mem");
     TaskResult back;
-    back.spec.toy.kind = ToyModel::cycle;  // must be reset by get()
-    get(rd, back);
+    get(rd, back, decode_spec);
     EXPECT_TRUE(rd.done());
     EXPECT_EQ(task_key(back.spec), task_key(t));
-    EXPECT_EQ(back.spec.toy.kind, t.toy.kind);
-    EXPECT_EQ(back.spec.toy.confidence, t.toy.confidence);
-    EXPECT_EQ(back.spec.toy.max_steps, t.toy.max_steps);
+    EXPECT_EQ(back.spec.family, t.family);
+    if (is_toy) {
+      EXPECT_EQ(toy::config(back.spec).toy.kind, toy::config(t).toy.kind);
+      EXPECT_EQ(toy::config(back.spec).toy.confidence, toy::config(t).toy.confidence);
+      EXPECT_EQ(toy::config(back.spec).toy.max_steps, toy::config(t).toy.max_steps);
+    }
     EXPECT_EQ(back.epochs_run, 17);
     EXPECT_TRUE(back.cls.learned);
   }
@@ -98,21 +104,21 @@ TEST(ToyKeys, ToyFieldsChangeTheKeyAndRoundTrip) {
 
 TEST(ToyConfig, FamiliesSetTheToyAndPlainDescent) {
   const TaskSpec g = parse_train_config("family: toy-ghost\n", "t.yaml");
-  EXPECT_EQ(g.toy.kind, ToyModel::ghost);
-  EXPECT_EQ(g.toy.loss, ToyGhostLoss::raw);
-  EXPECT_EQ(g.task.delay, 100.0);
-  EXPECT_EQ(g.task.response, 100.0);
-  EXPECT_EQ(g.train.momentum, 0.0);
-  EXPECT_EQ(g.planned_epochs(), g.toy.max_steps);
+  EXPECT_EQ(toy::config(g).toy.kind, ToyModel::ghost);
+  EXPECT_EQ(toy::config(g).toy.loss, ToyGhostLoss::raw);
+  EXPECT_EQ(sec(g).task.delay, 100.0);
+  EXPECT_EQ(sec(g).task.response, 100.0);
+  EXPECT_EQ(sec(g).train.momentum, 0.0);
+  EXPECT_EQ(g.family->planned_epochs(g), toy::config(g).toy.max_steps);
   const TaskSpec c = parse_train_config("family: toy-cycle\n", "t.yaml");
-  EXPECT_EQ(c.toy.kind, ToyModel::cycle);
-  EXPECT_EQ(c.toy.loss, ToyGhostLoss::normalized);
-  EXPECT_EQ(c.task.response, 10.0);
+  EXPECT_EQ(toy::config(c).toy.kind, ToyModel::cycle);
+  EXPECT_EQ(toy::config(c).toy.loss, ToyGhostLoss::normalized);
+  EXPECT_EQ(sec(c).task.response, 10.0);
   // to_yaml writes the toy section and reads back to the same spec.
   TaskSpec s = g;
-  s.toy.confidence = 1.0;
-  s.toy.response_ratio = 0.5;
-  s.toy.max_steps = 99;
+  toy::config(s).toy.confidence = 1.0;
+  toy::config(s).toy.response_ratio = 0.5;
+  toy::config(s).toy.max_steps = 99;
   const std::string text = to_yaml(s);
   EXPECT_THAT(text, HasSubstr("toy:\n  kind: ghost\n  loss: raw\n  confidence: 1.0\n"));
   EXPECT_EQ(task_key(parse_train_config(text, "rt.yaml")), task_key(s));
@@ -122,15 +128,15 @@ TEST(ToyConfig, CampaignExpandsAndCanonicalRoundTrips) {
   const Campaign c = parse(kToyGhost);
   ASSERT_EQ(c.tasks.size(), 8u);
   for (const CampaignTask& t : c.tasks) {
-    EXPECT_EQ(t.spec.toy.kind, ToyModel::ghost);
-    EXPECT_EQ(t.spec.toy.loss, ToyGhostLoss::normalized);
-    EXPECT_EQ(t.spec.toy.response_ratio, 1.0);
-    EXPECT_EQ(t.spec.toy.max_steps, 5000);
-    EXPECT_EQ(t.spec.toy.settle_steps, 100);
+    EXPECT_EQ(toy::config(t.spec).toy.kind, ToyModel::ghost);
+    EXPECT_EQ(toy::config(t.spec).toy.loss, ToyGhostLoss::normalized);
+    EXPECT_EQ(toy::config(t.spec).toy.response_ratio, 1.0);
+    EXPECT_EQ(toy::config(t.spec).toy.max_steps, 5000);
+    EXPECT_EQ(toy::config(t.spec).toy.settle_steps, 100);
   }
-  EXPECT_EQ(c.tasks[3].spec.train.lr, 1e-9);
-  EXPECT_EQ(c.tasks[3].spec.task.delay, 200.0);
-  EXPECT_EQ(c.tasks[3].spec.train.seed, 1u);
+  EXPECT_EQ(sec(c.tasks[3].spec).train.lr, 1e-9);
+  EXPECT_EQ(sec(c.tasks[3].spec).task.delay, 200.0);
+  EXPECT_EQ(sec(c.tasks[3].spec).train.seed, 1u);
   EXPECT_THAT(c.canonical, HasSubstr("\ntoy.kind: ghost\ntoy.loss: normalized\n"));
   EXPECT_THAT(c.canonical, HasSubstr("\ntoy.max_steps: 5000\n"));
   const Campaign back = parse_campaign(c.canonical, "canonical.yaml");
@@ -151,7 +157,7 @@ TEST(ToyConfig, ShippedToyCampaignsParse) {
         load_campaign(std::string(MEMPHASE_CAMPAIGNS_DIR) + "/" + name + ".yaml");
     EXPECT_EQ(c.name, name);
     ASSERT_FALSE(c.tasks.empty());
-    EXPECT_TRUE(c.tasks.front().spec.toy.enabled()) << name;
+    EXPECT_EQ(c.tasks.front().spec.family->id(), "toy") << name;
   }
 }
 

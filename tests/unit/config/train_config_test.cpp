@@ -17,8 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "config/yaml_util.hpp"
+#include "yaml/yaml_util.hpp"
 #include "core/error.hpp"
+#include "support/spec_access.hpp"
 
 namespace memphase {
 namespace {
@@ -37,8 +38,8 @@ bool same_bits(double a, double b) {
 // Field-by-field equality; doubles compared bit for bit.
 void expect_identical(const TaskSpec& a, const TaskSpec& b) {
 #define MEMPHASE_EXPECT_BITS(f) \
-  EXPECT_TRUE(same_bits(a.f, b.f)) << #f << ": " << a.f << " vs " << b.f
-#define MEMPHASE_EXPECT_EQ(f) EXPECT_EQ(a.f, b.f) << #f
+  EXPECT_TRUE(same_bits(sec(a).f, sec(b).f)) << #f << ": " << sec(a).f << " vs " << sec(b).f
+#define MEMPHASE_EXPECT_EQ(f) EXPECT_EQ(sec(a).f, sec(b).f) << #f
   MEMPHASE_EXPECT_EQ(model.n);
   MEMPHASE_EXPECT_BITS(model.dt);
   MEMPHASE_EXPECT_BITS(model.tau);
@@ -72,38 +73,38 @@ void expect_identical(const TaskSpec& a, const TaskSpec& b) {
 // ------------------------------------------------------------------ defaults
 
 TEST(TrainConfigDefaults, EmptyTextGivesTaskSpecDefaults) {
-  expect_identical(parse(""), TaskSpec{});
-  expect_identical(parse("# nothing but a comment\n"), TaskSpec{});
+  expect_identical(parse(""), preset_spec("dcdt-nopost", "t"));
+  expect_identical(parse("# nothing but a comment\n"), preset_spec("dcdt-nopost", "t"));
 }
 
 TEST(TrainConfigDefaults, EmptySectionsAreAllowed) {
-  expect_identical(parse("model:\ntask: {}\ntrain: ~\n"), TaskSpec{});
+  expect_identical(parse("model:\ntask: {}\ntrain: ~\n"), preset_spec("dcdt-nopost", "t"));
 }
 
 TEST(TrainConfigDefaults, DefaultsMatchTheSpec) {
   const TaskSpec s = parse("");
-  EXPECT_EQ(s.model.n, 100);
-  EXPECT_EQ(s.model.dt, 5.0);
-  EXPECT_EQ(s.model.tau, 10.0);
-  EXPECT_EQ(s.model.noise_sigma, 0.001);
-  EXPECT_EQ(s.model.init_state_sigma, 0.1);
-  EXPECT_EQ(s.model.readout, Readout::sigmoid);
-  EXPECT_EQ(s.task.kind, TaskKind::dcdt);
-  EXPECT_EQ(s.task.cue, 30.0);
-  EXPECT_EQ(s.task.delay, 0.0);
-  EXPECT_EQ(s.task.response, 50.0);
-  EXPECT_EQ(s.task.post, 0.0);
-  EXPECT_EQ(s.task.reps, 64);
-  EXPECT_EQ(s.task.loss, LossKind::weighted_mse);
-  EXPECT_EQ(s.train.lr, 0.1);
-  EXPECT_EQ(s.train.momentum, 0.9);
-  EXPECT_EQ(s.train.weight_decay, 1e-7);
-  EXPECT_EQ(s.train.epochs, 0);
-  EXPECT_EQ(s.train.epochs_coeff, 30.0);
-  EXPECT_EQ(s.train.epochs_min, 1000);
-  EXPECT_EQ(s.train.abort_loss, 0.0);
-  EXPECT_EQ(s.train.record_every, 1);
-  EXPECT_EQ(s.train.seed, 0u);
+  EXPECT_EQ(sec(s).model.n, 100);
+  EXPECT_EQ(sec(s).model.dt, 5.0);
+  EXPECT_EQ(sec(s).model.tau, 10.0);
+  EXPECT_EQ(sec(s).model.noise_sigma, 0.001);
+  EXPECT_EQ(sec(s).model.init_state_sigma, 0.1);
+  EXPECT_EQ(sec(s).model.readout, Readout::sigmoid);
+  EXPECT_EQ(sec(s).task.kind, TaskKind::dcdt);
+  EXPECT_EQ(sec(s).task.cue, 30.0);
+  EXPECT_EQ(sec(s).task.delay, 0.0);
+  EXPECT_EQ(sec(s).task.response, 50.0);
+  EXPECT_EQ(sec(s).task.post, 0.0);
+  EXPECT_EQ(sec(s).task.reps, 64);
+  EXPECT_EQ(sec(s).task.loss, LossKind::weighted_mse);
+  EXPECT_EQ(sec(s).train.lr, 0.1);
+  EXPECT_EQ(sec(s).train.momentum, 0.9);
+  EXPECT_EQ(sec(s).train.weight_decay, 1e-7);
+  EXPECT_EQ(sec(s).train.epochs, 0);
+  EXPECT_EQ(sec(s).train.epochs_coeff, 30.0);
+  EXPECT_EQ(sec(s).train.epochs_min, 1000);
+  EXPECT_EQ(sec(s).train.abort_loss, 0.0);
+  EXPECT_EQ(sec(s).train.record_every, 1);
+  EXPECT_EQ(sec(s).train.seed, 0u);
 }
 
 TEST(TrainConfigParse, ReadsEveryKey) {
@@ -112,91 +113,91 @@ TEST(TrainConfigParse, ReadsEveryKey) {
       "task:   {kind: dcdt, cue: 40, delay: 320, response: 60, post: 30, reps: 16, loss: mse}\n"
       "train:  {lr: 0.05, momentum: 0.5, weight_decay: 0, epochs: 1234, epochs_coeff: 100,\n"
       "         epochs_min: 10, abort_loss: 7.5, record_every: 10, seed: 42}\n");
-  EXPECT_EQ(s.model.n, 50);
-  EXPECT_EQ(s.model.dt, 2.5);
-  EXPECT_EQ(s.model.tau, 20.0);
-  EXPECT_EQ(s.model.noise_sigma, 0.0);
-  EXPECT_EQ(s.model.init_state_sigma, 0.25);
-  EXPECT_EQ(s.model.readout, Readout::linear);
-  EXPECT_EQ(s.task.kind, TaskKind::dcdt);
-  EXPECT_EQ(s.task.cue, 40.0);
-  EXPECT_EQ(s.task.delay, 320.0);
-  EXPECT_EQ(s.task.response, 60.0);
-  EXPECT_EQ(s.task.post, 30.0);
-  EXPECT_EQ(s.task.reps, 16);
-  EXPECT_EQ(s.task.loss, LossKind::mse);
-  EXPECT_EQ(s.train.lr, 0.05);
-  EXPECT_EQ(s.train.momentum, 0.5);
-  EXPECT_EQ(s.train.weight_decay, 0.0);
-  EXPECT_EQ(s.train.epochs, 1234);
-  EXPECT_EQ(s.train.epochs_coeff, 100.0);
-  EXPECT_EQ(s.train.epochs_min, 10);
-  EXPECT_EQ(s.train.abort_loss, 7.5);
-  EXPECT_EQ(s.train.record_every, 10);
-  EXPECT_EQ(s.train.seed, 42u);
+  EXPECT_EQ(sec(s).model.n, 50);
+  EXPECT_EQ(sec(s).model.dt, 2.5);
+  EXPECT_EQ(sec(s).model.tau, 20.0);
+  EXPECT_EQ(sec(s).model.noise_sigma, 0.0);
+  EXPECT_EQ(sec(s).model.init_state_sigma, 0.25);
+  EXPECT_EQ(sec(s).model.readout, Readout::linear);
+  EXPECT_EQ(sec(s).task.kind, TaskKind::dcdt);
+  EXPECT_EQ(sec(s).task.cue, 40.0);
+  EXPECT_EQ(sec(s).task.delay, 320.0);
+  EXPECT_EQ(sec(s).task.response, 60.0);
+  EXPECT_EQ(sec(s).task.post, 30.0);
+  EXPECT_EQ(sec(s).task.reps, 16);
+  EXPECT_EQ(sec(s).task.loss, LossKind::mse);
+  EXPECT_EQ(sec(s).train.lr, 0.05);
+  EXPECT_EQ(sec(s).train.momentum, 0.5);
+  EXPECT_EQ(sec(s).train.weight_decay, 0.0);
+  EXPECT_EQ(sec(s).train.epochs, 1234);
+  EXPECT_EQ(sec(s).train.epochs_coeff, 100.0);
+  EXPECT_EQ(sec(s).train.epochs_min, 10);
+  EXPECT_EQ(sec(s).train.abort_loss, 7.5);
+  EXPECT_EQ(sec(s).train.record_every, 10);
+  EXPECT_EQ(sec(s).train.seed, 42u);
 }
 
 TEST(TrainConfigParse, EpochsAutoMeansTheFormula) {
-  EXPECT_EQ(parse("train: {epochs: auto}").train.epochs, 0);
-  EXPECT_EQ(parse("train: {epochs: 500}").train.epochs, 500);
+  EXPECT_EQ(sec(parse("train: {epochs: auto}")).train.epochs, 0);
+  EXPECT_EQ(sec(parse("train: {epochs: 500}")).train.epochs, 500);
   const TaskSpec s = parse("train: {lr: 0.001, epochs: auto}");
-  EXPECT_EQ(s.train.resolved_epochs(), 30000);
+  EXPECT_EQ(sec(s).train.resolved_epochs(), 30000);
 }
 
 TEST(TrainConfigParse, IntegersAreDecimalAndMayBeWrittenAsIntegralFloats) {
   // yaml-cpp's own conversion would read 010 as octal 8.
-  EXPECT_EQ(parse("task: {reps: 010}").task.reps, 10);
-  EXPECT_EQ(parse("task: {reps: 1e2}").task.reps, 100);
-  EXPECT_EQ(parse("train: {epochs: 3.0e3}").train.epochs, 3000);
-  EXPECT_EQ(parse("train: {seed: 18446744073709551615}").train.seed,
+  EXPECT_EQ(sec(parse("task: {reps: 010}")).task.reps, 10);
+  EXPECT_EQ(sec(parse("task: {reps: 1e2}")).task.reps, 100);
+  EXPECT_EQ(sec(parse("train: {epochs: 3.0e3}")).train.epochs, 3000);
+  EXPECT_EQ(sec(parse("train: {seed: 18446744073709551615}")).train.seed,
             std::numeric_limits<std::uint64_t>::max());
 }
 
 TEST(TrainConfigParse, NumbersAcceptSignsAndQuotes) {
-  EXPECT_EQ(parse("train: {lr: +0.5}").train.lr, 0.5);
-  EXPECT_EQ(parse("train: {lr: .5}").train.lr, 0.5);
-  EXPECT_EQ(parse("train: {lr: \"0.25\"}").train.lr, 0.25);
+  EXPECT_EQ(sec(parse("train: {lr: +0.5}")).train.lr, 0.5);
+  EXPECT_EQ(sec(parse("train: {lr: .5}")).train.lr, 0.5);
+  EXPECT_EQ(sec(parse("train: {lr: \"0.25\"}")).train.lr, 0.25);
 }
 
 // ------------------------------------------------------------------ families
 
 TEST(TrainConfigFamily, NopostIsTheDefaults) {
-  expect_identical(parse("family: dcdt-nopost"), TaskSpec{});
+  expect_identical(parse("family: dcdt-nopost"), preset_spec("dcdt-nopost", "t"));
 }
 
 TEST(TrainConfigFamily, PostSetsPostPeriodAndEpochCoefficient) {
   const TaskSpec s = parse("family: dcdt-post");
-  EXPECT_EQ(s.task.post, 30.0);
-  EXPECT_EQ(s.train.epochs_coeff, 100.0);
-  EXPECT_EQ(s.model.tau, 10.0);
-  EXPECT_EQ(s.train.resolved_epochs(), 1000);  // max(1000, 100/0.1)
+  EXPECT_EQ(sec(s).task.post, 30.0);
+  EXPECT_EQ(sec(s).train.epochs_coeff, 100.0);
+  EXPECT_EQ(sec(s).model.tau, 10.0);
+  EXPECT_EQ(sec(s).train.resolved_epochs(), 1000);  // max(1000, 100/0.1)
 }
 
 TEST(TrainConfigFamily, LongtauSetsTau) {
   const TaskSpec s = parse("family: dcdt-longtau");
-  EXPECT_EQ(s.model.tau, 20.0);
-  EXPECT_EQ(s.model.alpha(), 0.25);
-  EXPECT_EQ(s.task.post, 0.0);
+  EXPECT_EQ(sec(s).model.tau, 20.0);
+  EXPECT_EQ(sec(s).model.alpha(), 0.25);
+  EXPECT_EQ(sec(s).task.post, 0.0);
 }
 
 TEST(TrainConfigFamily, NoMemorySetsTaskReadoutLossEpochsAndAbort) {
   const TaskSpec s = parse("family: no-memory");
-  EXPECT_EQ(s.task.kind, TaskKind::no_memory);
-  EXPECT_EQ(s.model.readout, Readout::linear);
-  EXPECT_EQ(s.task.loss, LossKind::mse);
-  EXPECT_EQ(s.train.epochs, 3000);
-  EXPECT_EQ(s.train.resolved_epochs(), 3000);
-  EXPECT_EQ(s.train.abort_loss, 100.0);
-  EXPECT_EQ(s.task.delay, 0.0);
+  EXPECT_EQ(sec(s).task.kind, TaskKind::no_memory);
+  EXPECT_EQ(sec(s).model.readout, Readout::linear);
+  EXPECT_EQ(sec(s).task.loss, LossKind::mse);
+  EXPECT_EQ(sec(s).train.epochs, 3000);
+  EXPECT_EQ(sec(s).train.resolved_epochs(), 3000);
+  EXPECT_EQ(sec(s).train.abort_loss, 100.0);
+  EXPECT_EQ(sec(s).task.delay, 0.0);
 }
 
 TEST(TrainConfigFamily, ExplicitKeysOverrideFamilyDefaults) {
   // The family is applied first, whatever its position in the file.
   const TaskSpec s = parse("task: {post: 60}\nfamily: dcdt-post\ntrain: {epochs: auto}\n");
-  EXPECT_EQ(s.task.post, 60.0);
-  EXPECT_EQ(s.train.epochs_coeff, 100.0);
+  EXPECT_EQ(sec(s).task.post, 60.0);
+  EXPECT_EQ(sec(s).train.epochs_coeff, 100.0);
   const TaskSpec nm = parse("family: no-memory\ntrain: {epochs: auto}\n");
-  EXPECT_EQ(nm.train.epochs, 0);
+  EXPECT_EQ(sec(nm).train.epochs, 0);
 }
 
 TEST(TrainConfigFamily, UnknownFamilyListsTheKnownOnes) {
@@ -211,10 +212,9 @@ TEST(TrainConfigFamily, UnknownFamilySuggestsTheClosest) {
 }
 
 TEST(TrainConfigFamily, ApplyFamilyOnItsOwn) {
-  TaskSpec s;
-  apply_family(s, "dcdt-longtau", "--family");
-  EXPECT_EQ(s.model.tau, 20.0);
-  EXPECT_THAT([&] { apply_family(s, "toy-rnn", "--family"); },
+  TaskSpec s = preset_spec("dcdt-longtau", "--family");
+  EXPECT_EQ(sec(s).model.tau, 20.0);
+  EXPECT_THAT([&] { preset_spec("toy-rnn", "--family"); },
               ThrowsMessage<ConfigError>(
                   HasSubstr("--family: unknown family 'toy-rnn'; known families: dcdt-nopost")));
 }
@@ -409,22 +409,22 @@ TEST(TrainConfigErrors, TypeErrorsDoNotCascadeIntoRangeRules) {
 // ------------------------------------------------------------------ validate() after CLI overrides
 
 TEST(TrainConfigValidate, DefaultsAreValid) {
-  EXPECT_NO_THROW(validate(TaskSpec{}, "command line"));
+  EXPECT_NO_THROW(validate(preset_spec("dcdt-nopost", "t"), "command line"));
 }
 
 TEST(TrainConfigValidate, CommandLineSourceAndKeyPath) {
-  TaskSpec s;
-  s.train.lr = -0.1;
+  TaskSpec s = preset_spec("dcdt-nopost", "t");
+  sec(s).train.lr = -0.1;
   EXPECT_THAT(
       [&] { validate(s, "command line"); },
       ThrowsMessage<ConfigError>(HasSubstr("command line: train.lr must be > 0 (got -0.1)")));
-  s = TaskSpec{};
-  s.train.epochs = -5;
+  s = preset_spec("dcdt-nopost", "t");
+  sec(s).train.epochs = -5;
   EXPECT_THAT([&] { validate(s, "run.yaml + command line"); },
               ThrowsMessage<ConfigError>(HasSubstr(
                   "run.yaml + command line: train.epochs must be >= 1 or 'auto' (got -5)")));
-  s = TaskSpec{};
-  s.model.noise_sigma = std::numeric_limits<double>::quiet_NaN();
+  s = preset_spec("dcdt-nopost", "t");
+  sec(s).model.noise_sigma = std::numeric_limits<double>::quiet_NaN();
   EXPECT_THAT([&] { validate(s, "command line"); },
               ThrowsMessage<ConfigError>(HasSubstr("model.noise_sigma must be finite (got nan)")));
 }
@@ -437,7 +437,7 @@ TEST(TrainConfigLoad, ReadsAFileAndNamesItInMessages) {
   const std::filesystem::path bad = dir / "memphase_config_test_bad.yaml";
   std::ofstream(good) << "train: {lr: 0.01}\n";
   std::ofstream(bad) << "train:\n  lr: -1\n";
-  EXPECT_EQ(load_train_config(good.string()).train.lr, 0.01);
+  EXPECT_EQ(sec(load_train_config(good.string())).train.lr, 0.01);
   EXPECT_THAT([&] { load_train_config(bad.string()); },
               ThrowsMessage<ConfigError>(HasSubstr(bad.string() + ":2:7: train.lr must be > 0")));
   std::filesystem::remove(good);
@@ -453,7 +453,7 @@ TEST(TrainConfigLoad, MissingFileIsAnIoError) {
 // ------------------------------------------------------------------ canonical text
 
 TEST(TrainConfigToYaml, CanonicalTextOfTheDefaults) {
-  EXPECT_EQ(to_yaml(TaskSpec{}),
+  EXPECT_EQ(to_yaml(preset_spec("dcdt-nopost", "t")),
             "model:\n"
             "  n: 100\n"
             "  dt: 5.0\n"
@@ -482,20 +482,20 @@ TEST(TrainConfigToYaml, CanonicalTextOfTheDefaults) {
 }
 
 TEST(TrainConfigToYaml, RoundTripIsBitwiseForAwkwardDoubles) {
-  TaskSpec s;
-  s.train.lr = 0.0071968567300115215;
-  s.train.weight_decay = 1e-7;
-  s.train.momentum = 0.1 + 0.2;  // 0.30000000000000004
-  s.model.noise_sigma = 5e-324;  // smallest subnormal
-  s.model.init_state_sigma = 1.0 / 3.0;
-  s.task.delay = 1234.5678901234567;
-  s.task.cue = 30.000000000000004;
-  s.train.epochs = 123456789;
-  s.train.epochs_coeff = 1e-310;
-  s.train.abort_loss = 1e22;
-  s.train.seed = std::numeric_limits<std::uint64_t>::max();
-  s.model.readout = Readout::linear;
-  s.task.loss = LossKind::mse;
+  TaskSpec s = preset_spec("dcdt-nopost", "t");
+  sec(s).train.lr = 0.0071968567300115215;
+  sec(s).train.weight_decay = 1e-7;
+  sec(s).train.momentum = 0.1 + 0.2;  // 0.30000000000000004
+  sec(s).model.noise_sigma = 5e-324;  // smallest subnormal
+  sec(s).model.init_state_sigma = 1.0 / 3.0;
+  sec(s).task.delay = 1234.5678901234567;
+  sec(s).task.cue = 30.000000000000004;
+  sec(s).train.epochs = 123456789;
+  sec(s).train.epochs_coeff = 1e-310;
+  sec(s).train.abort_loss = 1e22;
+  sec(s).train.seed = std::numeric_limits<std::uint64_t>::max();
+  sec(s).model.readout = Readout::linear;
+  sec(s).task.loss = LossKind::mse;
   const std::string text = to_yaml(s);
   const TaskSpec back = parse_train_config(text, "canonical");
   expect_identical(back, s);
@@ -527,15 +527,15 @@ TEST(TrainConfigToYaml, RoundTripOfRandomBitPatterns) {
     return std::bit_cast<double>(0x3ff0000000000000ULL | (rng() >> 12)) - 1.0;
   };
   for (int i = 0; i < 2000; ++i) {
-    TaskSpec s;
-    s.train.lr = random_unit() + 1e-300;
-    s.train.momentum = random_unit();
-    s.train.weight_decay = random_positive();
-    s.model.noise_sigma = random_positive();
-    s.model.init_state_sigma = random_unit();
-    s.train.abort_loss = random_positive();
-    s.train.epochs = 1 + static_cast<std::int64_t>(rng() >> 1) % 1000000;
-    s.train.seed = rng();
+    TaskSpec s = preset_spec("dcdt-nopost", "t");
+    sec(s).train.lr = random_unit() + 1e-300;
+    sec(s).train.momentum = random_unit();
+    sec(s).train.weight_decay = random_positive();
+    sec(s).model.noise_sigma = random_positive();
+    sec(s).model.init_state_sigma = random_unit();
+    sec(s).train.abort_loss = random_positive();
+    sec(s).train.epochs = 1 + static_cast<std::int64_t>(rng() >> 1) % 1000000;
+    sec(s).train.seed = rng();
     const std::string text = to_yaml(s);
     const TaskSpec back = parse_train_config(text, "canonical");
     expect_identical(back, s);

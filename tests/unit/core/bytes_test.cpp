@@ -13,6 +13,8 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "support/spec_access.hpp"
+#include "families/registry.hpp"
 
 namespace memphase {
 namespace {
@@ -65,7 +67,7 @@ TaskResult decode(const std::string& bytes) {
   ByteReader rd(bytes, "mem");
   TaskResult t;
   t.sampling = {7, 99};  // must be reset by get()
-  get(rd, t);
+  get(rd, t, decode_spec);
   EXPECT_TRUE(rd.done());
   return t;
 }
@@ -75,9 +77,10 @@ TaskResult decode(const std::string& bytes) {
 TaskResult dense_result(std::int64_t epochs, int every, std::int64_t curve_len = -1) {
   if (curve_len < 0) curve_len = epochs;
   TaskResult r;
-  r.spec.model.n = 3;
-  r.spec.train.record_every = every;
-  r.spec.train.epochs = 40;
+  r.spec = make_spec("dcdt-nopost", "test");
+  sec(r.spec).model.n = 3;
+  sec(r.spec).train.record_every = every;
+  sec(r.spec).train.epochs = 40;
   r.epochs_planned = 40;
   r.epochs_run = epochs;
   r.status = Status::done;
@@ -175,8 +178,8 @@ TEST(JournalRecord, NothingToDropWritesTheOldBytes) {
   // Toys have no curves (epochs_run counts GD updates); runs of at most two
   // epochs keep every epoch; neither gets a thinned block.
   TaskResult toy;
-  toy.spec.toy.kind = ToyModel::ghost;
-  toy.spec.train.record_every = 5;
+  toy.spec = make_spec("toy-ghost", "test");
+  sec(toy.spec).train.record_every = 5;
   toy.epochs_run = 1234;
   TaskResult two = dense_result(2, 5);
   TaskResult none = dense_result(0, 5);
@@ -217,7 +220,7 @@ TEST(JournalRecord, ThinnedWithAndWithoutExtras) {
   w.put<int>(2);
   ByteReader rd(w.str(), "mem");
   TaskResult t;
-  get(rd, t);
+  get(rd, t, decode_spec);
   EXPECT_EQ(t.extras, with.extras);
   EXPECT_EQ(t.sampling, (CurveSampling{10, 40}));
   EXPECT_EQ(rd.get<int>(), 2);
@@ -297,7 +300,7 @@ TEST(JournalRecord, CorruptThinnedBlocksAreRefused) {
   auto fails = [](const std::string& bytes, const char* why) {
     ByteReader rd(bytes, "rec");
     TaskResult t;
-    EXPECT_THAT([&] { get(rd, t); }, ThrowsMessage<IoError>(HasSubstr(why)));
+    EXPECT_THAT([&] { get(rd, t, decode_spec); }, ThrowsMessage<IoError>(HasSubstr(why)));
   };
   fails(patched(every_at, std::int32_t{1}), "thinned curves");       // stride 1 is never written
   fails(patched(every_at, std::int32_t{4}), "thinned curves");       // 6 points are not kept(23, 4)

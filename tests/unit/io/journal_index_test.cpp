@@ -16,6 +16,8 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "io/durable.hpp"
+#include "families/registry.hpp"
+#include "support/spec_access.hpp"
 
 namespace memphase {
 namespace {
@@ -26,8 +28,9 @@ using ::testing::HasSubstr;
 /// A committed result with distinct summary fields per i.
 TaskResult result(int i) {
   TaskResult r;
-  r.spec.train.seed = static_cast<std::uint64_t>(i);
-  r.spec.train.record_every = 1;
+  r.spec = make_spec("dcdt-nopost", "test");
+  sec(r.spec).train.seed = static_cast<std::uint64_t>(i);
+  sec(r.spec).train.record_every = 1;
   r.epochs_planned = 10 + i;
   r.epochs_run = 10 + i;
   r.status = i % 3 == 1 ? Status::diverged : Status::done;

@@ -24,6 +24,8 @@
 
 #include "core/error.hpp"
 #include "io/h5.hpp"
+#include "families/registry.hpp"
+#include "support/spec_access.hpp"
 
 namespace memphase {
 namespace {
@@ -52,17 +54,18 @@ TaskResult random_result(std::uint32_t seed) {
   std::mt19937 gen(seed);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   TaskResult r;
-  r.spec.model.n = kN;
-  r.spec.model.tau = 20.0;
-  r.spec.model.noise_sigma = 0.002;
-  r.spec.task.delay = 140.0;
-  r.spec.task.response = 50.0;
-  r.spec.task.post = 30.0;
-  r.spec.task.reps = 8;
-  r.spec.train.lr = 0.031622776601683794;
-  r.spec.train.seed = 17;
-  r.spec.train.record_every = kEvery;
-  r.spec.train.epochs = 40;
+  r.spec = make_spec("dcdt-nopost", "test");
+  sec(r.spec).model.n = kN;
+  sec(r.spec).model.tau = 20.0;
+  sec(r.spec).model.noise_sigma = 0.002;
+  sec(r.spec).task.delay = 140.0;
+  sec(r.spec).task.response = 50.0;
+  sec(r.spec).task.post = 30.0;
+  sec(r.spec).task.reps = 8;
+  sec(r.spec).train.lr = 0.031622776601683794;
+  sec(r.spec).train.seed = 17;
+  sec(r.spec).train.record_every = kEvery;
+  sec(r.spec).train.epochs = 40;
   r.epochs_planned = 40;
   r.epochs_run = kEpochs;
   r.status = Status::done;
@@ -88,12 +91,13 @@ TaskResult random_result(std::uint32_t seed) {
 /// copy is caught; (lr, delay, seed) = (0.1, 100, 0) as in the docs snippet.
 TaskResult known_result() {
   TaskResult r;
-  r.spec.model.n = kN;
-  r.spec.task.delay = 100.0;
-  r.spec.train.lr = 0.1;
-  r.spec.train.seed = 0;
-  r.spec.train.record_every = kEvery;
-  r.spec.train.epochs = kEpochs;
+  r.spec = make_spec("dcdt-nopost", "test");
+  sec(r.spec).model.n = kN;
+  sec(r.spec).task.delay = 100.0;
+  sec(r.spec).train.lr = 0.1;
+  sec(r.spec).train.seed = 0;
+  sec(r.spec).train.record_every = kEvery;
+  sec(r.spec).train.epochs = kEpochs;
   r.epochs_planned = kEpochs;
   r.epochs_run = kEpochs;
   r.status = Status::done;
@@ -220,15 +224,15 @@ TEST_F(TaskFile, RoundTripIsBitwiseAndSubsamplesCurves) {
   EXPECT_EQ(back.train_seconds, 1.25);
 
   // Spec fields stored as grid values come back exactly.
-  EXPECT_EQ(back.spec.train.lr, r.spec.train.lr);
-  EXPECT_EQ(back.spec.task.delay, 140.0);
-  EXPECT_EQ(back.spec.train.seed, 17u);
-  EXPECT_EQ(back.spec.task.post, 30.0);
-  EXPECT_EQ(back.spec.task.response, 50.0);
-  EXPECT_EQ(back.spec.model.tau, 20.0);
-  EXPECT_EQ(back.spec.model.noise_sigma, 0.002);
-  EXPECT_EQ(back.spec.task.reps, 8);
-  EXPECT_EQ(back.spec.model.n, kN);
+  EXPECT_EQ(sec(back.spec).train.lr, sec(r.spec).train.lr);
+  EXPECT_EQ(sec(back.spec).task.delay, 140.0);
+  EXPECT_EQ(sec(back.spec).train.seed, 17u);
+  EXPECT_EQ(sec(back.spec).task.post, 30.0);
+  EXPECT_EQ(sec(back.spec).task.response, 50.0);
+  EXPECT_EQ(sec(back.spec).model.tau, 20.0);
+  EXPECT_EQ(sec(back.spec).model.noise_sigma, 0.002);
+  EXPECT_EQ(sec(back.spec).task.reps, 8);
+  EXPECT_EQ(sec(back.spec).model.n, kN);
 
   EXPECT_EQ(back_prov.config_yaml, prov.config_yaml);
   EXPECT_EQ(back_prov.config_hash, prov.config_hash);
@@ -242,7 +246,7 @@ TEST_F(TaskFile, DivergedRunKeepsNaNPsdRatioAndNaNLoss) {
   r.status = Status::diverged;
   r.cls = {NetClass::unstable, false, false, std::numeric_limits<double>::quiet_NaN()};
   r.epochs_run = 9;
-  r.spec.train.record_every = 4;
+  sec(r.spec).train.record_every = 4;
   r.curves.resize(9);
   r.curves.loss[8] = std::numeric_limits<float>::quiet_NaN();
   write_task_file(path("nan.h5"), r, test_provenance());
@@ -269,7 +273,7 @@ TEST_F(TaskFile, ShortAndEmptyRunsStoreTheRightEpochs) {
     TaskResult r = random_result(3);
     r.status = run < kEpochs ? Status::aborted : Status::done;
     r.epochs_run = run;
-    r.spec.train.record_every = every;
+    sec(r.spec).train.record_every = every;
     r.curves.resize(static_cast<std::size_t>(run));
     write_task_file(path("short.h5"), r, test_provenance());
     std::vector<std::int64_t> epochs{-1};

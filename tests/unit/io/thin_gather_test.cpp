@@ -21,6 +21,10 @@
 #include "io/campaign_file.hpp"
 #include "io/h5.hpp"
 #include "io/task_file.hpp"
+#include "families/registry.hpp"
+#include "support/spec_access.hpp"
+#include "families/toy/config.hpp"
+#include "families/ghost/config.hpp"
 
 namespace memphase {
 namespace {
@@ -33,15 +37,18 @@ using ::testing::ElementsAre;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 /// A result with `epochs` run and `curve_len` curve entries (values derived
-/// from the row and the epoch), kept every `every` epochs.
-TaskResult make_result(int row, std::int64_t epochs, int every, std::int64_t curve_len = -1) {
+/// from the row and the epoch), kept every `every` epochs, of a network of
+/// preset `preset`.
+TaskResult make_result(int row, std::int64_t epochs, int every, std::int64_t curve_len = -1,
+                       const char* preset = "dcdt-nopost") {
   if (curve_len < 0) curve_len = epochs;
   TaskResult r;
-  r.spec.model.n = 3;
-  r.spec.train.lr = 0.1 * (row + 1);
-  r.spec.train.seed = static_cast<std::uint64_t>(row);
-  r.spec.train.record_every = every;
-  r.spec.train.epochs = 50;
+  r.spec = make_spec(preset, "test");
+  sec(r.spec).model.n = 3;
+  sec(r.spec).train.lr = 0.1 * (row + 1);
+  sec(r.spec).train.seed = static_cast<std::uint64_t>(row);
+  sec(r.spec).train.record_every = every;
+  sec(r.spec).train.epochs = 50;
   r.epochs_planned = 50;
   r.epochs_run = epochs;
   r.status = Status::done;
@@ -66,7 +73,7 @@ TaskResult committed(const TaskResult& r) {
   put_committed(w, r);
   ByteReader rd(w.str(), "journal");
   TaskResult t;
-  get(rd, t);
+  get(rd, t, decode_spec);
   EXPECT_TRUE(rd.done());
   return t;
 }
@@ -133,6 +140,7 @@ class ThinGather : public ::testing::Test {
     FileMeta meta;
     meta.name = "thin";
     meta.family = "test";
+    meta.schema = &specs.front().family->schema();  // every row is of one family
     const std::string path = (dir_ / name).string();
     write_campaign_rows(path, MPI_COMM_NULL, meta, static_cast<std::int64_t>(rows.size()), 0, rows, n_max,
                         0, points, local_extras_layout(rows));
@@ -209,8 +217,7 @@ TEST_F(ThinGather, RateRnnRowsGatherBitwiseTheSameCurves) {
 TEST_F(ThinGather, GhostExtrasDivergedAndToyRowsGatherTheSame) {
   std::vector<TaskResult> rows;
   for (int i = 0; i < 3; ++i) {
-    TaskResult r = make_result(i, 40, 10);
-    r.spec.ghost.kind = GhostModel::rank1;
+    TaskResult r = make_result(i, 40, 10, -1, "ghost-rank1");
     r.initial = r.final = Params<float>{};
     r.extras.initial = {1.0f, 2.0f, static_cast<float>(i)};
     r.extras.final = {3.0f, 4.0f, static_cast<float>(i)};
@@ -234,8 +241,8 @@ TEST_F(ThinGather, GhostExtrasDivergedAndToyRowsGatherTheSame) {
 
   // A toy campaign: no curves at all, nothing thinned, nothing changes.
   TaskResult toy;
-  toy.spec.toy.kind = ToyModel::ghost;
-  toy.spec.train.record_every = 5;
+  toy.spec = make_spec("toy-ghost", "test");
+  sec(toy.spec).train.record_every = 5;
   toy.epochs_run = 300;
   ByteWriter a, b;
   put(a, toy);
@@ -247,7 +254,7 @@ TEST_F(ThinGather, TaskFileOfAThinnedRecordEqualsTheDenseOne) {
   // write_task_file (memphase train) subsamples dense curves; given a decoded
   // thinned record it writes the same datasets, and read_task_file returns them.
   TaskResult dense = make_result(1, 23, 5);
-  dense.spec.train.epochs = 23;
+  sec(dense.spec).train.epochs = 23;
   dense.epochs_planned = 23;
   const TaskResult thin = committed(dense);
   ASSERT_TRUE(thin.sampling.thinned());

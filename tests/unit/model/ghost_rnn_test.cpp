@@ -1,7 +1,7 @@
 // Ghost-mechanism RNNs of SPEC §5: exact BPTT gradients, initialisation,
 // training status, latent-circuit diagnostics, and the science check of the
 // no-learning zone (seed 001, Fig. 4).
-#include "model/ghost_rnn.hpp"
+#include "families/ghost/ghost_rnn.hpp"
 
 #include <gtest/gtest.h>
 

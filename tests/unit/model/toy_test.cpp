@@ -1,6 +1,6 @@
 // Toy models of SPEC §4: closed forms, gradients, gradient descent, α_max and
 // the scaling exponents (ground truth for the fitting pipeline).
-#include "model/toy.hpp"
+#include "families/toy/toy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // WCRNN of SPEC §6: residual matrices, initialisation, exact BPTT gradients
 // (checked against finite differences), SGD with momentum and clipping
 // (PyTorch semantics), and the adding-problem generator.
-#include "model/wcrnn.hpp"
+#include "families/wcrnn/wcrnn.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The reference's quirks: metric window rounding, loss weights, epoch formula.
 #include <gtest/gtest.h>
 
-#include "task/trial.hpp"
+#include "delayed_cue/trial.hpp"
 
 namespace memphase {
 namespace {

@@ -7,8 +7,10 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
-#include "model/rate_rnn.hpp"
-#include "train/trainer.hpp"
+#include "families/rate_rnn/rate_rnn.hpp"
+#include "families/rate_rnn/trainer.hpp"
+#include "families/rate_rnn/family.hpp"
+#include "support/spec_access.hpp"
 
 namespace memphase {
 namespace {
@@ -17,13 +19,13 @@ using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
 
 TaskSpec small_spec(double lr, double delay, std::uint64_t seed) {
-  TaskSpec s;
-  s.model.n = 20;
-  s.task.delay = delay;
-  s.task.reps = 4;
-  s.train.lr = lr;
-  s.train.epochs = 40;
-  s.train.seed = seed;
+  TaskSpec s = rate_rnn::family().make("dcdt-nopost");
+  sec(s).model.n = 20;
+  sec(s).task.delay = delay;
+  sec(s).task.reps = 4;
+  sec(s).train.lr = lr;
+  sec(s).train.epochs = 40;
+  sec(s).train.seed = seed;
   return s;
 }
 
@@ -95,7 +97,7 @@ TEST(Determinism, EncodedStateResumesBitIdentical) {
 TEST(Determinism, NanLossIsRecordedAsDivergedNotThrown) {
   // Linear read-out (no-memory variant): a huge lr blows the loss up to Inf/NaN.
   TaskSpec spec = small_spec(1e8, 60, 1);
-  spec.model.readout = Readout::linear;
+  sec(spec).model.readout = Readout::linear;
   Trainer t(spec);
   TrainState s = t.start();
   EXPECT_NO_THROW(t.advance(s));
@@ -106,12 +108,12 @@ TEST(Determinism, NanLossIsRecordedAsDivergedNotThrown) {
 
 TEST(Determinism, InitStateSigmaZeroGivesZeroInitialState) {
   TaskSpec spec = small_spec(0.05, 0, 2);
-  spec.model.init_state_sigma = 0.0;
-  spec.model.noise_sigma = 0.0;
+  sec(spec).model.init_state_sigma = 0.0;
+  sec(spec).model.noise_sigma = 0.0;
   // With no randomness at all two different training seeds' streams give the
   // same curves when the weights are the same: training is deterministic.
   TaskSpec other = spec;
-  other.train.seed = 999;
+  sec(other).train.seed = 999;
   Trainer t(spec), t999(other);
   TrainState s1 = t.start(), s2 = t.start();
   t.advance(s1, 5);

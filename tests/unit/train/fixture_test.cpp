@@ -24,8 +24,10 @@
 #include <string>
 #include <vector>
 
-#include "model/rate_rnn.hpp"
-#include "train/trainer.hpp"
+#include "families/rate_rnn/rate_rnn.hpp"
+#include "families/rate_rnn/trainer.hpp"
+#include "families/rate_rnn/family.hpp"
+#include "support/spec_access.hpp"
 
 #ifndef MEMPHASE_TEST_DATA_DIR
 #error "MEMPHASE_TEST_DATA_DIR must point to tests/data"
@@ -77,17 +79,17 @@ std::map<std::string, Tensor> tensors(const Params<float>& p, const std::string&
 
 /// The spec of tests/data/noise0-fixture.yaml.
 TaskSpec fixture_spec() {
-  TaskSpec s;
-  s.model.n = 100;
-  s.model.noise_sigma = 0.0;
-  s.model.init_state_sigma = 0.0;
-  s.task.delay = 200;
-  s.task.reps = 64;
-  s.train.lr = 0.1;
-  s.train.momentum = 0.9;
-  s.train.weight_decay = 1e-7;
-  s.train.epochs = 30;
-  s.train.seed = 0;
+  TaskSpec s = rate_rnn::family().make("dcdt-nopost");
+  sec(s).model.n = 100;
+  sec(s).model.noise_sigma = 0.0;
+  sec(s).model.init_state_sigma = 0.0;
+  sec(s).task.delay = 200;
+  sec(s).task.reps = 64;
+  sec(s).train.lr = 0.1;
+  sec(s).train.momentum = 0.9;
+  sec(s).train.weight_decay = 1e-7;
+  sec(s).train.epochs = 30;
+  sec(s).train.seed = 0;
   return s;
 }
 
@@ -98,18 +100,18 @@ struct DoubleRun {
   Params<double> final_params;
 };
 DoubleRun double_reference(const TaskSpec& spec) {
-  const TrialLayout layout = make_layout(spec.task, spec.model.dt);
-  BpttKernel<double> kernel(spec.model, layout);
+  const TrialLayout layout = make_layout(sec(spec).task, sec(spec).model.dt);
+  BpttKernel<double> kernel(sec(spec).model, layout);
   DoubleRun out;
-  Params<double> p = init_params<double>(spec.model.n, spec.train.seed);
-  Params<double> grad = Params<double>::zeros(spec.model.n);
+  Params<double> p = init_params<double>(sec(spec).model.n, sec(spec).train.seed);
+  Params<double> grad = Params<double>::zeros(sec(spec).model.n);
   SgdState<double> opt;
-  const CounterNormals noise(spec.train.seed, stream::train);
-  for (std::int64_t e = 0; e < spec.train.epochs; ++e) {
+  const CounterNormals noise(sec(spec).train.seed, stream::train);
+  for (std::int64_t e = 0; e < sec(spec).train.epochs; ++e) {
     const EpochStats st = kernel.run(p, noise, static_cast<std::uint64_t>(e), grad);
     out.loss.push_back(st.loss);
     out.grad_norm.push_back(st.grad_norm);
-    sgd_step(p, grad, opt, spec.train.lr, spec.train.momentum, spec.train.weight_decay);
+    sgd_step(p, grad, opt, sec(spec).train.lr, sec(spec).train.momentum, sec(spec).train.weight_decay);
   }
   out.final_params = p;
   return out;

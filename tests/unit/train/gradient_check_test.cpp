@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "model/rate_rnn.hpp"
-#include "train/bptt.hpp"
+#include "families/rate_rnn/rate_rnn.hpp"
+#include "families/rate_rnn/bptt.hpp"
 
 namespace memphase {
 namespace {

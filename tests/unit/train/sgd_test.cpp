@@ -1,7 +1,7 @@
 // PyTorch SGD(momentum=0.9, weight_decay=wd) reproduced by hand-computed numbers.
 #include <gtest/gtest.h>
 
-#include "train/sgd.hpp"
+#include "families/rate_rnn/sgd.hpp"
 
 namespace memphase {
 namespace {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/types.hpp"
-#include "train/small_gemm.hpp"
+#include "families/rate_rnn/small_gemm.hpp"
 
 namespace memphase {
 namespace {
