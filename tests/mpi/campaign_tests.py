@@ -23,8 +23,8 @@ import numpy as np
 ARGS = None
 
 
-def mpirun(np_, *cmd, env=None, check=True, timeout=600):
-    full = [ARGS.mpiexec, "-n", str(np_)] + ARGS.preflags.split() + [ARGS.memphase] + list(cmd)
+def mpirun(np_, *cmd, env=None, check=True, timeout=600, binary=None):
+    full = [ARGS.mpiexec, "-n", str(np_)] + ARGS.preflags.split() + [binary or ARGS.memphase] + list(cmd)
     e = dict(os.environ)
     e.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
     e.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
@@ -603,7 +603,7 @@ def run_job(np_, campaign, out, env=None, timeout=120, signal_plan=None):
 def fault_trial(kind, rng, camp, ref_h5, total):
     """One fault trial on a fresh directory: inject, then resume (at most 4
     times) until done. Returns a result row."""
-    d = fresh(f"fault-{kind}")
+    d = fresh(f"fault-{kind}-{os.path.splitext(os.path.basename(camp))[0]}")
     np_ = 2
     hangs = 0
     injected = "n/a"
@@ -658,7 +658,9 @@ def fault_trial(kind, rng, camp, ref_h5, total):
     elif kind == "write-failure":  # file-size limit: EFBIG on a journal/checkpoint write
         code, out = go({"MEMPHASE_FSIZE_LIMIT": str(rng.randint(2000, 60000))})
         injected = code
-        if code != "hang" and code != 0 and "File too large" not in out:
+        # EFBIG from memphase's own writes, or HDF5's "file write failed" when
+        # the limit is first hit by gather's campaign.h5.tmp (small journals).
+        if code != "hang" and code != 0 and "File too large" not in out and "file write failed" not in out:
             raise SystemExit(f"FAIL: write failure without a clear message:\n{out[-2000:]}")
     else:
         raise SystemExit(f"unknown fault kind {kind}")
@@ -674,11 +676,11 @@ def fault_trial(kind, rng, camp, ref_h5, total):
     if os.path.exists(h5):
         subprocess.run(["h5ls", "-r", h5], check=True, capture_output=True)
         try:
-            compare(h5, ref_h5)
+            compare_all(h5, ref_h5)
             identical = 1
         except SystemExit as e:
             print(f"{kind}: {e}")
-    return {"kind": kind, "identical": identical, "lost": lost, "rerun": rerun, "hangs": hangs,
+    return {"kind": kind, "campaign": os.path.basename(camp), "identical": identical, "lost": lost, "rerun": rerun, "hangs": hangs,
             "injected_exit": injected}
 
 
@@ -690,21 +692,38 @@ FAULT_KINDS = ["kill-worker", "kill-rank0", "kill-job", "kill-ckpt-write", "kill
 def fault_table(rows):
     kinds = sorted({r["kind"] for r in rows}, key=FAULT_KINDS.index)
     lines = ["| fault | trials | identical | tasks lost | tasks rerun | hangs |", "|---|---|---|---|---|---|"]
+    def line(name, rs):
+        return (f"| {name} | {len(rs)} | {sum(r['identical'] for r in rs)} | {sum(r['lost'] for r in rs)} "
+                f"| {sum(r['rerun'] for r in rs)} | {sum(r['hangs'] for r in rs)} |")
     for k in kinds:
-        rs = [r for r in rows if r["kind"] == k]
-        lines.append(f"| {k} | {len(rs)} | {sum(r['identical'] for r in rs)} | {sum(r['lost'] for r in rs)} "
-                     f"| {sum(r['rerun'] for r in rs)} | {sum(r['hangs'] for r in rs)} |")
+        lines.append(line(k, [r for r in rows if r["kind"] == k]))
+    camps = sorted({r["campaign"] for r in rows})
+    if len(camps) > 1:  # the same counts per campaign (family)
+        lines += ["", "| campaign | trials | identical | tasks lost | tasks rerun | hangs |", "|---|---|---|---|---|---|"]
+        for c in camps:
+            lines.append(line(c, [r for r in rows if r["campaign"] == c]))
     return "\n".join(lines)
 
 
-def run_faults(kinds):
-    camp = os.path.join(os.path.dirname(ARGS.campaign), "faults.yaml")
-    ref = reference_of(camp, "faults")
-    total = len(load(ref))
+def n_tasks_of(h5):
+    with h5py.File(h5, "r") as f:
+        return len(f["tasks/done"])
+
+
+def run_faults(kinds, campaigns=None):
+    """Fault trials of the given kinds; trial i runs campaigns[i % len]
+    (default: tests/data/faults.yaml), each against its own uninterrupted
+    reference run."""
+    campaigns = campaigns or [os.path.join(os.path.dirname(ARGS.campaign), "faults.yaml")]
+    refs = {}
+    for c in campaigns:
+        ref = reference_of(c, os.path.splitext(os.path.basename(c))[0])
+        refs[c] = (ref, n_tasks_of(ref))
     rng = random.Random(ARGS.seed)
     rows = []
     for i, k in enumerate(kinds):
-        row = fault_trial(k, rng, camp, ref, total)
+        camp = campaigns[i % len(campaigns)]
+        row = fault_trial(k, rng, camp, refs[camp][0], refs[camp][1])
         rows.append(row)
         print(f"trial {i + 1}/{len(kinds)}: {row}", flush=True)
     table = fault_table(rows)
@@ -722,9 +741,11 @@ def t_fault_quick():
 
 
 def t_soak():
-    """--soak N random fault trials (not in CI)."""
+    """--soak N random fault trials (not in CI), spread round-robin over the
+    campaigns of --soak-campaigns (comma-separated; default faults.yaml)."""
     rng = random.Random(ARGS.seed + 1)
-    run_faults([rng.choice(FAULT_KINDS) for _ in range(ARGS.soak)])
+    camps = [c for c in ARGS.soak_campaigns.split(",") if c] or None
+    run_faults([rng.choice(FAULT_KINDS) for _ in range(ARGS.soak)], camps)
 
 
 def h5_everything(path):
@@ -785,7 +806,65 @@ def t_model_families():
         raise SystemExit(f"FAIL: analyze exit {a.returncode}: {a.stderr[-2000:]}")
 
 
-TESTS = {"run": t_run, "model": t_model_families, "crash": t_crash, "signal": t_signal, "config-change": t_config_change,
+def t_old_release():
+    """Run directories of the release before issue 16 (--old-memphase, e.g.
+    a build of f4f7089) resume with this binary: for each campaign (the
+    --campaign, comma-separated), the old binary runs it uninterrupted (the
+    reference) and once killed (SIGKILL, MEMPHASE_FAULT epoch) mid-training
+    with checkpoints and journal records on disk. This binary refuses to
+    resume it without --ignore-version (the code-version check, by design),
+    reads its journals (`status`), then resumes it with --ignore-version:
+    every checkpoint of the old format loads (tasks restart mid-training, no
+    bad_checkpoint event), no committed task runs again, and campaign.h5 is
+    bitwise equal to the old binary's uninterrupted run (every dataset but
+    train_seconds)."""
+    if not ARGS.old_memphase:
+        raise SystemExit("FAIL: old-release needs --old-memphase BIN")
+    rng = random.Random(ARGS.seed)
+    for camp in ARGS.campaign.split(","):
+        name = os.path.splitext(os.path.basename(camp))[0]
+        ref_dir = fresh(f"old-ref-{name}")
+        mpirun(1, "run", camp, "--out", ref_dir, binary=ARGS.old_memphase)
+        ref = os.path.join(ref_dir, "campaign.h5")
+        total = n_tasks_of(ref)
+        with h5py.File(ref, "r") as f:
+            epochs = int(f["tasks/epochs_run"][:].max())
+        for i, rank in enumerate((1, 0)):
+            d = fresh(f"old-{name}-{i}")
+            # In the rank's 2nd task, past half of it: a task of that rank is
+            # committed and the task it dies in has a checkpoint.
+            fault = f"epoch:{rank}:{epochs + rng.randint(epochs // 2 + 2, epochs - 2)}"
+            p = mpirun(2, "run", camp, "--out", d, env={"MEMPHASE_FAULT": fault}, check=False,
+                       binary=ARGS.old_memphase)
+            if p.returncode == 0:
+                raise SystemExit(f"FAIL: {name}: fault {fault} did not fire")
+            ckpts = glob.glob(os.path.join(d, "ckpt", "*.ckpt"))
+            before = journal_commits(d)
+            print(f"{name}: old binary killed by {fault}: {len(before)} tasks committed, {len(ckpts)} checkpoints")
+            if not ckpts:
+                raise SystemExit(f"FAIL: {name}: no checkpoint of the old binary to resume from")
+            p = mpirun(2, "run", camp, "--out", d, check=False)
+            if p.returncode == 0 or "--ignore-version" not in p.stdout + p.stderr:
+                raise SystemExit(f"FAIL: {name}: resume with another code version not refused")
+            import json
+            st = subprocess.run([ARGS.memphase, "status", d, "--json"], capture_output=True, text=True, timeout=120)
+            if st.returncode != 0 or json.loads(st.stdout)["done"] != len(before):
+                raise SystemExit(f"FAIL: {name}: status does not count the old journals' {len(before)} "
+                                 f"commits: {st.stdout[-2000:]} {st.stderr[-2000:]}")
+            mpirun(2, "run", camp, "--out", d, "--ignore-version")
+            resumed = resumed_from_checkpoint(d)
+            if not resumed:
+                raise SystemExit(f"FAIL: {name}: no task resumed from an old checkpoint")
+            bad = [l for path in glob.glob(os.path.join(d, "logs", "*.log")) for l in open(path)
+                   if '"bad_checkpoint"' in l]
+            if bad:
+                raise SystemExit(f"FAIL: {name}: old checkpoints refused: {bad[:3]}")
+            print(f"{name}: resumed from old checkpoints at epochs {resumed}")
+            compare_all(os.path.join(d, "campaign.h5"), ref)
+            assert_no_double_commits(d, total)
+
+
+TESTS = {"run": t_run, "old-release": t_old_release, "model": t_model_families, "crash": t_crash, "signal": t_signal, "config-change": t_config_change,
          "walltime": t_walltime, "lock": t_lock,
          "fault-quick": t_fault_quick, "soak": t_soak,
          "bad-inputs": t_bad_inputs, "diverge": t_diverge, "analyze": t_analyze}
@@ -804,6 +883,9 @@ def main():
     ap.add_argument("--soak", type=int, default=200, help="trials of the soak")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("MEMPHASE_TEST_SEED", "1")))
     ap.add_argument("--table", default="", help="write the result table (Markdown) here")
+    ap.add_argument("--soak-campaigns", default="",
+                    help="soak: comma-separated campaigns the trials cycle through (default: faults.yaml)")
+    ap.add_argument("--old-memphase", default="", help="old-release: the binary of the release before")
     ARGS = ap.parse_args()
     os.makedirs(ARGS.work, exist_ok=True)
     TESTS[ARGS.test]()
