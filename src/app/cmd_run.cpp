@@ -69,6 +69,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   c->callback([o, walltime, max_mem, &exit_code]() {
     o->walltime = parse_walltime(*walltime, "--walltime");
     if (!max_mem->empty()) o->max_task_memory = parse_bytes(*max_mem, "--max-task-memory");
+    install_stop_signal_handlers();  // before MPI_Init, which is slow on a loaded node
     exit_code = with_mpi([&](const boost::mpi::communicator& world) { return run_campaign(world, *o); });
   });
 }

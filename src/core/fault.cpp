@@ -16,6 +16,7 @@ struct FaultSpec {
   int rank = -1;
   long count = 1;
   long seen = 0;
+  int sig = SIGKILL;
 };
 
 FaultSpec& spec() {
@@ -29,8 +30,13 @@ FaultSpec& spec() {
     if (a == std::string::npos || b == std::string::npos) return f;
     f.point = v.substr(0, a);
     f.rank = std::atoi(v.substr(a + 1, b - a - 1).c_str());
-    f.count = std::atol(v.substr(b + 1).c_str());
+    const auto c = v.find(':', b + 1);
+    f.count = std::atol(v.substr(b + 1, c == std::string::npos ? std::string::npos : c - b - 1).c_str());
     f.active = f.count > 0;
+    if (c != std::string::npos) {
+      const std::string sig = v.substr(c + 1);
+      f.sig = sig == "TERM" ? SIGTERM : sig == "INT" ? SIGINT : sig == "USR1" ? SIGUSR1 : SIGKILL;
+    }
     return f;
   }();
   return s;
@@ -54,7 +60,7 @@ void fault_set_rank(int rank) {
 void fault_point(std::string_view point) {
   FaultSpec& f = spec();
   if (!f.active || point != f.point || (f.rank >= 0 && f.rank != g_rank)) return;
-  if (++f.seen == f.count) std::raise(SIGKILL);
+  if (++f.seen == f.count) std::raise(f.sig);
 }
 
 }  // namespace memphase

@@ -1,7 +1,11 @@
 #pragma once
-// Fault injection for the crash tests. MEMPHASE_FAULT="<point>:<rank>:<n>"
+// Fault injection for the crash tests. MEMPHASE_FAULT="<point>:<rank>:<n>[:<sig>]"
 // makes the process kill itself with SIGKILL the n-th time (1-based) it
-// reaches <point> while its MPI rank is <rank> (-1: any rank). Points:
+// reaches <point> while its MPI rank is <rank> (-1: any rank). <sig> = TERM,
+// INT or USR1 raises that signal instead (a stop request at a known moment).
+// Points:
+//   prepare     rank 0, right after the run directory is prepared (before any
+//               task: a scancel or a preemption while the job starts)
 //   epoch       after an epoch of training
 //   ckpt-write  halfway through writing a checkpoint's temp file
 //   journal     halfway through a journal append (a torn record)

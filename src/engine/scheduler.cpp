@@ -41,13 +41,17 @@ std::atomic<int> g_signal{0};
 
 extern "C" void on_stop_signal(int sig) { g_signal.store(sig); }
 
-void install_signal_handlers() {
+}  // namespace
+
+void install_stop_signal_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
   for (int s : {SIGTERM, SIGINT, SIGUSR1}) sigaction(s, &sa, nullptr);
 }
+
+namespace {
 
 // ---------------------------------------------------------------- protocol
 // Worker -> rank 0 (tag kReq): {finished task index or -1, flags, train ms}.
@@ -431,6 +435,9 @@ void worker_loop(Engine& e) {
 }  // namespace
 
 int run_campaign(const mpi::communicator& comm, const RunOptions& opt) {
+  // Before anything slow (validation of 10^5 tasks, the run directory): a
+  // stop request that arrives while the job starts is kept, not fatal.
+  install_stop_signal_handlers();
   fault_set_rank(comm.rank());
   // 1. Every rank parses and validates the campaign; all agree on failure.
   Campaign c;
@@ -466,6 +473,7 @@ int run_campaign(const mpi::communicator& comm, const RunOptions& opt) {
         // current: we hold the lock, and this session's journals do not
         // exist yet).
         idx = index_journals(p, {.summarize = true, .repair = true});
+        fault_point("prepare");
       } catch (const std::exception& ex) {
         err = ex.what();
         type = error_type(ex);
@@ -474,7 +482,6 @@ int run_campaign(const mpi::communicator& comm, const RunOptions& opt) {
     agree(comm, err, type);
   }
   mpi::broadcast(comm, session, 0);
-  install_signal_handlers();
 
   Engine engine(comm, opt, c, p, session);
   std::int64_t done_before = 0;

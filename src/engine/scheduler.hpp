@@ -34,4 +34,10 @@ struct RunOptions {
 /// on every rank alike before any training starts.
 int run_campaign(const boost::mpi::communicator& comm, const RunOptions& opt);
 
+/// SIGTERM, SIGINT and SIGUSR1 become a stop request: every rank checkpoints
+/// at its next epoch boundary and `run` exits 0. Installed by `run` before MPI
+/// starts (a signal during start-up must not kill a rank) and again by
+/// run_campaign; idempotent.
+void install_stop_signal_handlers();
+
 }  // namespace memphase

@@ -629,6 +629,13 @@ def fault_trial(kind, rng, camp, ref_h5, total):
         injected = code
         if os.path.exists(os.path.join(d, "campaign.h5")):
             raise SystemExit("FAIL: a campaign.h5 exists after a kill during gather")
+    elif kind == "sigterm-startup":  # a stop request while the job starts (before any task)
+        code, out = go({"MEMPHASE_FAULT": "prepare:0:1:TERM"})
+        injected = code
+        if code != 0:
+            raise SystemExit(f"FAIL: {kind}: exit {code} (must be 0)\n{out[-2000:]}")
+        if f"stopped on signal {int(signal.SIGTERM)} with 0/{total} tasks committed" not in out:
+            raise SystemExit(f"FAIL: {kind}: the stop request was not honoured before any task:\n{out[-2000:]}")
     elif kind in ("sigterm-ranks", "sigusr1-mpirun"):
         plan = (rng.uniform(0.3, 1.5), "ranks", signal.SIGTERM) if kind == "sigterm-ranks" else \
                (rng.uniform(0.3, 1.5), "mpirun", signal.SIGUSR1)
@@ -686,7 +693,7 @@ def fault_trial(kind, rng, camp, ref_h5, total):
 
 FAULT_KINDS = ["kill-worker", "kill-rank0", "kill-job", "kill-ckpt-write", "kill-journal", "kill-index", "kill-gather",
                "sigterm-ranks", "sigusr1-mpirun", "corrupt-ckpt-flip", "corrupt-ckpt-cut", "torn-journal",
-               "write-failure"]
+               "write-failure", "sigterm-startup"]
 
 
 def fault_table(rows):
