@@ -579,6 +579,16 @@ def run_job(np_, campaign, out, env=None, timeout=120, signal_plan=None):
     p = subprocess.Popen(full, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if signal_plan:
         delay, target, sig = signal_plan
+        if sig in (signal.SIGTERM, signal.SIGUSR1):
+            # A stop signal is a request the job must honour once it runs: count
+            # the delay from the manifest (written after MPI_Init, itself after
+            # the handlers are installed), not from mpiexec's start. On a loaded
+            # node a signal from mpiexec's start can reach a rank before its
+            # main() (default action: death), which no program can handle.
+            t0 = time.time()
+            while p.poll() is None and not os.path.exists(os.path.join(out, "manifest.yaml")) \
+                    and time.time() - t0 < 60:
+                time.sleep(0.02)
         time.sleep(delay)
         if p.poll() is None:
             if target == "mpirun":
