@@ -243,7 +243,7 @@ def t_chain():
         say(f"cluster up: {sc.slurm_version(c)}")
         job = submit(c, run_dir, log, sbatch_args=["--time=2", "--signal=B:USR1@60"],
                      run_args=["--walltime-margin", "20"])
-        f = wait_job(c, job, timeout=1800, log=log)
+        f = wait_job(c, job, timeout=2700, log=log)
         text = show_log(log)
         say("scontrol show job:", " ".join(f"{k}={f.get(k)}" for k in
                                           ("JobId", "JobState", "Restarts", "Requeue", "ExitCode", "RunTime")))
@@ -330,6 +330,10 @@ def t_scancel():
             fail(f"job {job} ended {f.get('JobState')} after scancel")
         after_cancel = status(run_dir)
         say(f"after scancel: {after_cancel['done']} done, {after_cancel['in_flight']} in flight")
+        if st["done"] >= total:
+            show_log(log)
+            fail(f"the campaign finished inside job {job}'s time limit ({st['done']}/{total} done): "
+                 "nothing was left to kill; this machine is too fast for tests/slurm/chain.yaml's size")
         job2 = submit(c, run_dir, log, sbatch_args=["--time=30"])
         f2 = wait_job(c, job2, timeout=1800, log=log)
         text = show_log(log)
@@ -433,7 +437,10 @@ def t_timelimit():
     Path(log).unlink(missing_ok=True)
     with cluster_for("timelimit", kill_wait=1) as c:
         env = job_env(c, END_TIME="0")
-        job = submit(c, run_dir, log, sbatch_args=["--time=1"], env=env, script=no_signal_script())
+        # One rank for this first job: the campaign (~100 s of training at 2
+        # ranks on an idle machine) must outlast Slurm's kill at 60-90 s even
+        # when the machine is idle; at 2 ranks it finished inside the limit.
+        job = submit(c, run_dir, log, sbatch_args=["--time=1", "--ntasks=1"], env=env, script=no_signal_script())
         f = wait_job(c, job, timeout=600, log=log)
         if f.get("JobState") != "TIMEOUT":
             show_log(log)
@@ -444,6 +451,10 @@ def t_timelimit():
         say(f"time limit: job {job} {f.get('JobState')} Restarts={f.get('Restarts')} RunTime={f.get('RunTime')} "
             f"EndTime={f.get('EndTime')}; {st['done']} done, {st['in_flight']} in flight")
 
+        if st["done"] >= total:
+            show_log(log)
+            fail(f"the campaign finished inside job {job}'s time limit ({st['done']}/{total} done): "
+                 "nothing was left to kill; this machine is too fast for tests/slurm/chain.yaml's size")
         job2 = submit(c, run_dir, log, sbatch_args=["--time=30"])
         done_before = st["done"]
 
