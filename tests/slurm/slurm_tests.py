@@ -70,19 +70,8 @@ def journal_commits(run_dir):
     return jc(run_dir)
 
 
-def h5_everything(path):
-    """Every dataset of a campaign file as bytes, but the wall-clock ones."""
-    import h5py
-    out = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset) and name not in ("tasks/train_seconds",):
-                out[name] = obj[()].tobytes()
-        f.visititems(visit)
-    return out
-
-
 def compare_bitwise(a_path, b_path):
+    from campaign_tests import h5_everything  # every dataset but the wall-clock ones, as bytes
     a, b = h5_everything(a_path), h5_everything(b_path)
     if set(a) != set(b):
         fail(f"different datasets: {sorted(set(a) ^ set(b))}")
