@@ -2,7 +2,8 @@
 """Test-only PyTorch reference for memphase's hand-written numerics (issue 16).
 
 Reads a plain-text problem written by a C++ test, computes it with PyTorch
-itself (Debian's python3-torch: torch.optim.Adam) and writes the answer as text. Exit code 77 when torch is missing
+itself (Debian's python3-torch: torch.optim.Adam, torch.nn.GRUCell,
+autograd) and writes the answer as text. Exit code 77 when torch is missing
 (the C++ test then skips with that reason).
 
 Text format, one record per line, values as written by printf %.9g (float32
@@ -16,6 +17,22 @@ Output: the same "tensor" lines.
       torch.optim.Adam(lr, betas, eps, weight_decay) for `steps` updates with
       these gradients; writes "p<k>.<name>" after update k, and the moments
       "m.<name>", "v.<name>" after the last.
+  torch_ref.py gru IN OUT
+      nn.GRUCell(2, N) with weights W_ih, W_hh, b_ih, b_hh, read-out W_out,
+      b_out; h0 (N x B: h_0 = h0 as given), eps (N x B(T-1): the noise
+      added inside the candidate's tanh at update t, columns [tB, (t+1)B)),
+      x (2 x BT: the input of step t), y (2 x BT: targets), w (1 x T: loss
+      weights). Forward as memphase's gru family: o_t = sigmoid(W_out h_t +
+      b_out), then h_{t+1} = GRUCell(x_t, h_t) with eps_t inside the tanh of
+      the candidate. The noise cannot be injected into nn.GRUCell itself, so
+      the candidate is recomputed from the cell's own gates: n = (h' - z h) /
+      (1 - z) recovers it, and the noisy cell is
+          h' = (1 - z) tanh(atanh(n) + eps) + z h,
+      built from nn.GRUCell's r, z, n (checked against the cell's output
+      with eps = 0). Loss mean_{b,t,k} w_t (o - y)^2; writes "o" (2 x BT),
+      "loss", the gradients "g.<name>" and, after one torch.optim step
+      (SGD(lr, momentum, weight_decay) or Adam(...), key "optimizer"), the
+      parameters "p1.<name>".
 """
 import sys
 
@@ -73,6 +90,74 @@ def adam(torch, scalars, tensors, out_path):
     write(out_path, out)
 
 
+def gru(torch, scalars, tensors, out_path):
+    N = int(scalars["n"])
+    B = int(scalars["batch"])
+    T = int(scalars["steps"])
+    cell = torch.nn.GRUCell(2, N)
+    read_out = torch.nn.Linear(N, 2)
+    with torch.no_grad():
+        cell.weight_ih.copy_(as_tensor(torch, tensors["W_ih"]))
+        cell.weight_hh.copy_(as_tensor(torch, tensors["W_hh"]))
+        cell.bias_ih.copy_(as_tensor(torch, tensors["b_ih"]).reshape(-1))
+        cell.bias_hh.copy_(as_tensor(torch, tensors["b_hh"]).reshape(-1))
+        read_out.weight.copy_(as_tensor(torch, tensors["W_out"]))
+        read_out.bias.copy_(as_tensor(torch, tensors["b_out"]).reshape(-1))
+    h0 = as_tensor(torch, tensors["h0"]).t()          # B x N
+    eps = as_tensor(torch, tensors["eps"]).t()        # B(T-1) x N
+    x = as_tensor(torch, tensors["x"]).t()            # BT x 2
+    y = as_tensor(torch, tensors["y"]).t()            # BT x 2
+    w = as_tensor(torch, tensors["w"]).reshape(-1)    # T
+
+    def gates(x_t, h):
+        # nn.GRUCell's own r, z, n (PyTorch's documented equations), checked
+        # against the cell's output below.
+        gi = torch.nn.functional.linear(x_t, cell.weight_ih, cell.bias_ih)
+        gh = torch.nn.functional.linear(h, cell.weight_hh, cell.bias_hh)
+        i_r, i_z, i_n = gi.chunk(3, 1)
+        h_r, h_z, h_n = gh.chunk(3, 1)
+        r = torch.sigmoid(i_r + h_r)
+        z = torch.sigmoid(i_z + h_z)
+        return r, z, i_n + r * h_n
+
+    h = h0
+    outs, loss = [], 0.0
+    max_cell_diff = 0.0
+    for t in range(T):
+        o = torch.sigmoid(read_out(h))
+        outs.append(o)
+        loss = loss + w[t] * ((o - y[t * B:(t + 1) * B]) ** 2).sum()
+        if t + 1 < T:
+            x_t = x[t * B:(t + 1) * B]
+            r, z, pre_n = gates(x_t, h)
+            with torch.no_grad():
+                ref = cell(x_t, h)
+                mine = (1 - z) * torch.tanh(pre_n) + z * h
+                max_cell_diff = max(max_cell_diff, float((ref - mine).abs().max()))
+            n = torch.tanh(pre_n + eps[t * B:(t + 1) * B])
+            h = (1 - z) * n + z * h
+    loss = loss / (B * T * 2)
+    if max_cell_diff > 1e-5:
+        sys.exit("torch_ref.py: the gates do not reproduce nn.GRUCell (max diff %g)" % max_cell_diff)
+    params = {"W_ih": cell.weight_ih, "W_hh": cell.weight_hh, "b_ih": cell.bias_ih, "b_hh": cell.bias_hh,
+              "W_out": read_out.weight, "b_out": read_out.bias}
+    loss.backward()
+    out = {"o": torch.cat(outs, 0).t(), "loss": loss.detach()}
+    for k, p in params.items():
+        out["g." + k] = p.grad.clone()
+    lr = float(scalars["lr"])
+    wd = float(scalars["weight_decay"])
+    if scalars["optimizer"] == "adam":
+        opt = torch.optim.Adam(params.values(), lr=lr, betas=(float(scalars["beta1"]), float(scalars["beta2"])),
+                               eps=float(scalars["eps"]), weight_decay=wd)
+    else:
+        opt = torch.optim.SGD(params.values(), lr=lr, momentum=float(scalars["momentum"]), weight_decay=wd)
+    opt.step()
+    for k, p in params.items():
+        out["p1." + k] = p.detach().clone()
+    write(out_path, out)
+
+
 def main():
     try:
         import torch
@@ -82,7 +167,7 @@ def main():
     torch.set_num_threads(1)
     cmd, inp, outp = sys.argv[1:4]
     scalars, tensors = read(inp)
-    {"adam": adam}[cmd](torch, scalars, tensors, outp)
+    {"adam": adam, "gru": gru}[cmd](torch, scalars, tensors, outp)
 
 
 if __name__ == "__main__":
