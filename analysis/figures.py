@@ -21,10 +21,17 @@ PNG and PDF:
                     one SP network, simulated noise-free in numpy from the
                     stored final weights (SPEC §2, §3.5)
 
+What is family-specific (fraction learned instead of classes, axis labels,
+the free-run simulation of its model, its own figures) comes from the
+family's module analysis/families/<id>.py, picked by campaign.h5's attribute
+family_id (analysis/families/__init__.py); this file never tests a family or
+preset name.
+
 Model families (summary.json has a "model" member: ghost-rank1, ghost-rankK,
 wcrnn) have no exponents and no LC/SP classes: instead of scaling,
-curves_by_class, psd_hist and free_run they get the figures of
-analysis/model_figures.py (phase diagram = fraction learned):
+curves_by_class, psd_hist and free_run they get their module's
+MODEL_FIGURES (analysis/families/ghost.py, wcrnn.py; phase diagram =
+fraction learned):
 
   recovery          ghost Fig. 4: recovery curves of the stuck networks per
                     confidence c, final accuracy against c, phase-1 counts
@@ -63,6 +70,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import families  # noqa: E402  (analysis/families: the per-family figure modules)
 
 CLASS_NAMES = {0: "fail", 1: "LC", 2: "SP", 3: "unstable"}
 CLASS_COLOURS = {0: "tab:red", 1: "tab:green", 2: "tab:blue", 3: "tab:orange"}
@@ -122,7 +132,7 @@ def colour_triangle(ax):
     ax.set_title("colour = class fractions", fontsize=7)
 
 
-def phase_diagram(summary, adir, out, formats):
+def phase_diagram(summary, adir, out, formats, fam):
     path = os.path.join(adir, "phase_diagram.csv")
     if not os.path.exists(path):
         warn(f"{path} is missing: no phase diagram")
@@ -131,9 +141,9 @@ def phase_diagram(summary, adir, out, formats):
         rows = list(csv.DictReader(fh))
     axes = list(summary["axes"].keys())
     family = summary["campaign"]["family"]
-    # toys, the no-memory task and the model families (ghost, wcrnn) have one
-    # outcome only: learned or not
-    learned_map = family.startswith("toy-") or family == "no-memory" or "model" in summary
+    # families without LC / SP classes (and every family with a "model"
+    # summary) have one outcome only: learned or not
+    learned_map = fam.learned_only(family) or "model" in summary
     if len(axes) < 2:
         warn(f"the grid has {len(axes)} axis: a phase diagram needs two")
         return False
@@ -194,10 +204,11 @@ def phase_diagram(summary, adir, out, formats):
                            fontsize=7)
         ax.set_yticks(range(0, len(ys), ystep))
         ax.set_yticklabels([axis_label(y_axis, v, ".3g") for v in ys[::ystep]], fontsize=7)
-        toy = family.startswith("toy-")
-        ax.set_xlabel(f"{x_axis} T" if toy else f"{x_axis} (ms)" if x_axis in ("delay", "response") else x_axis)
-        ax.set_ylabel("lr = α (log-spaced grid)" if family.startswith("toy-")
-                      else f"{y_axis} (log-spaced grid)" if y_axis == "lr" else y_axis)
+        labels = fam.axis_labels(family, x_axis, y_axis) or (
+            f"{x_axis} (ms)" if x_axis in ("delay", "response") else x_axis,
+            f"{y_axis} (log-spaced grid)" if y_axis == "lr" else y_axis)
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(labels[1])
         partial = (done < seeds).any()
         partial_any |= bool(partial)
         small = 6 if len(xs) * len(ys) < 200 else 4
@@ -313,7 +324,7 @@ def scaling(summary, out, formats):
 
 
 # ------------------------------------------------------------------ campaign.h5 figures
-def curves_by_class(f, out, formats, chunk=1 << 23):
+def curves_by_class(f, out, formats, fam, chunk=1 << 23):
     if "curves" not in f or f["curves/loss"].shape[0] == 0:
         warn("campaign.h5 has no curves: no curves_by_class")
         return False
@@ -321,11 +332,9 @@ def curves_by_class(f, out, formats, chunk=1 << 23):
     done = f["tasks/done"][:]
     cls = f["tasks/class"][:].astype(int)
     names, colours = CLASS_NAMES, CLASS_COLOURS
-    if attr_str(f, "family") == "no-memory":
-        # every no-memory network has class 0: its one outcome is "learned" (SPEC §3.6)
-        cls = np.where(f["tasks/learned"][:] == 1, 1, 0)
-        names = {0: "not learned", 1: "learned"}
-        colours = {0: "tab:red", 1: "tab:green"}
+    own = fam.curve_classes(f, attr_str(f, "family"))
+    if own is not None:  # the family's own outcome classes (e.g. learned / not)
+        cls, names, colours = own
     n_points = int(off[-1])
     # Rows differ in their epoch counts: points are aligned by epoch value and
     # averaged over the rows of a class that have that epoch. Sums per (class,
@@ -412,7 +421,7 @@ def lyapunov_vs_class(adir, out, formats):
     return save(fig, out, "lyapunov_vs_class", formats)
 
 
-def psd_hist(f, out, formats):
+def psd_hist(f, out, formats, fam):
     rho = f["tasks/psd_ratio"][:]
     cls = f["tasks/class"][:]
     ok = np.isfinite(rho) & (rho > 0)
@@ -449,44 +458,16 @@ def flat_config(text):
     return cfg
 
 
-def simulate(f, k, cfg, steps_factor=9, seed=0, noise=False):
-    """Free run of SPEC §3.5 from the final weights of row k: trial type 0
-    (cue [0, 1]) for the cue steps, then zero input, for 9 T steps, from
-    r_0 = tanh(init_state_sigma g). Noise-free unless `noise`."""
-    n = int(f["grid/n"][k])
-    g = "weights/final/"
-    W_in = f[g + "W_in"][k][:n, :2].astype(float)
-    W_rec = f[g + "W_rec"][k][:n, :n].astype(float)
-    W_out = f[g + "W_out"][k][:, :n].astype(float)
-    b_in, b_rec, b_out = f[g + "b_in"][k][:n], f[g + "b_rec"][k][:n], f[g + "b_out"][k]
-    dt, tau = float(cfg.get("model.dt", 5)), float(f["grid/tau"][k])
-    sigma = float(f["grid/noise_sigma"][k]) if noise else 0.0
-    alpha = dt / tau
-    cue = int(math.floor(float(cfg.get("task.cue", 30)) / dt))
-    T = cue + int(math.floor(float(f["grid/delay"][k]) / dt)) + int(math.floor(float(f["grid/response"][k]) / dt)) \
-        + int(math.floor(float(f["grid/post"][k]) / dt))
-    steps = steps_factor * T
-    rng = np.random.default_rng(seed)
-    r = np.tanh(float(cfg.get("model.init_state_sigma", 0.1)) * rng.standard_normal(n))
-    family = cfg.get("family", "")
-    linear = cfg.get("model.readout", "linear" if family == "no-memory" else "sigmoid") == "linear"
-    R, O = np.empty((steps, n)), np.empty((steps, 2))
-    for t in range(steps):
-        o = W_out @ r + b_out
-        O[t] = o if linear else 1 / (1 + np.exp(-o))
-        u = np.array([0.0, 1.0]) if t < cue else np.zeros(2)
-        z = np.tanh(W_in @ u + b_in + W_rec @ r + b_rec + sigma * rng.standard_normal(n))
-        r = (1 - alpha) * r + alpha * z
-        R[t] = r
-    return R, O, dt, cue, T
-
-
-def free_run(f, out, formats):
-    if "weights/final" not in f:
-        warn("campaign.h5 has no final weights: no free_run")
+def free_run(f, out, formats, fam):
+    why = fam.free_run_refusal(attr_str(f, "family"))
+    if why:
+        warn(why)
         return False
-    if attr_str(f, "family") == "no-memory":
-        warn("the no-memory family has no LC or SP networks (SPEC §3.6): no free_run")
+    if fam.simulate is None:
+        warn(f"family {fam.id or '?'} has no free-run simulation: no free_run")
+        return False
+    if "weights/final" not in f and "params/final" not in f:
+        warn("campaign.h5 has no final weights: no free_run")
         return False
     cfg = flat_config(attr_str(f, "config_yaml"))
     done, cls = f["tasks/done"][:], f["tasks/class"][:]
@@ -508,7 +489,7 @@ def free_run(f, out, formats):
                        transform=a.transAxes)
                 a.set_axis_off()
             continue
-        R, O, dt, cue, T = simulate(f, k, cfg)
+        R, O, dt, cue, T = fam.simulate(f, k, cfg)
         t = np.arange(len(O)) * dt
         desc = (f"{CLASS_NAMES[c]}: lr {f['grid/lr'][k]:.3g}, delay {f['grid/delay'][k]:g} ms, "
                 f"seed {f['grid/seed'][k]}, ρ = {rho[k]:.2g}")
@@ -536,6 +517,18 @@ def free_run(f, out, formats):
     return save(fig, out, "free_run", formats)
 
 
+def family_of(summary, h5):
+    """The figure module of the campaign's family (analysis/families/<id>.py):
+    by campaign.h5's attribute family_id, else summary.json's, else by the
+    preset (files written before family_id existed)."""
+    fid = summary["campaign"].get("family_id", "")
+    if os.path.exists(h5):
+        import h5py
+        with h5py.File(h5, "r") as f:
+            fid = attr_str(f, "family_id") or fid
+    return families.module_for(fid, summary["campaign"]["family"])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dir", help="campaign directory (memphase run --out DIR)")
@@ -551,33 +544,36 @@ def main():
     out = a.out or os.path.join(adir, "figures")
     os.makedirs(out, exist_ok=True)
     formats = [x for x in a.formats.split(",") if x]
+    h5 = os.path.join(a.dir, "campaign.h5")
+    fam = family_of(summary, h5)
     if "model" in summary:  # ghost / wcrnn families: no exponents, no LC/SP classes
         import model_figures
         # a one-axis grid (Fig. 4: recovery_c; Fig. 3A: lr) has no phase diagram to draw, nor
         # has a campaign without the metric "learned" (wcrnn with threshold <= 0: Lyapunov spectra)
         if model_figures.learned_defined(summary):
             try:
-                pd = phase_diagram(summary, adir, out, formats) or len(summary.get("axes", {})) < 2
+                pd = phase_diagram(summary, adir, out, formats, fam) or len(summary.get("axes", {})) < 2
             except Exception as e:  # the model figures must still be rendered
                 warn(f"phase_diagram failed: {type(e).__name__}: {e}")
                 pd = False
         else:
             warn("no network has the metric 'learned' (wcrnn.threshold <= 0?): no phase diagram")
             pd = True
-        rendered = model_figures.render(summary, a.dir, out, formats)
+        rendered = model_figures.render(summary, a.dir, out, formats, fam.model_figures)
         return 0 if pd and rendered > 0 else 1
-    essential = [phase_diagram(summary, adir, out, formats), scaling(summary, out, formats)]
+    essential = [phase_diagram(summary, adir, out, formats, fam), scaling(summary, out, formats)]
     try:
         lyapunov_vs_class(adir, out, formats)
     except Exception as e:
         warn(f"lyapunov_vs_class failed: {type(e).__name__}: {e}")
-    h5 = os.path.join(a.dir, "campaign.h5")
     if os.path.exists(h5):
         import h5py
         with h5py.File(h5, "r") as f:
             for fig in (curves_by_class, psd_hist, free_run):
+                if fig.__name__ not in fam.h5_figures:
+                    continue
                 try:
-                    fig(f, out, formats)
+                    fig(f, out, formats, fam)
                 except Exception as e:  # one broken figure must not lose the others
                     warn(f"{fig.__name__} failed: {type(e).__name__}: {e}")
     else:

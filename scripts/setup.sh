@@ -10,6 +10,7 @@ PKGS=(
   libeigen3-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libspdlog-dev libxxhash-dev nlohmann-json3-dev zlib1g-dev librandom123-dev
   python3 python3-h5py python3-matplotlib python3-numpy python3-scipy
+  python3-torch  # test-only: the PyTorch references of tests/support/torch_ref.py
   dataset-fashion-mnist
 )
 

@@ -258,6 +258,7 @@ std::int64_t gather_campaign(const mpi::communicator& comm, const RunPaths& p, c
     FileMeta meta;
     meta.name = c.name;
     meta.family = c.family;
+    meta.family_id = std::string(c.base.family->id());
     meta.config_yaml = c.canonical;
     meta.config_hash = c.hash;
     meta.code_version = std::string(code_version_string());

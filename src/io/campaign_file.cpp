@@ -230,6 +230,7 @@ void CampaignFileWriter::Impl::create_all() {
   attr(file, "n_tasks", L.total_rows);
   attr(file, "campaign_name", meta.name);
   attr(file, "family", meta.family);
+  attr(file, "family_id", meta.family_id);
   attr(file, "config_yaml", meta.config_yaml);
   attr(file, "config_hash", meta.config_hash);
   attr(file, "code_version", meta.code_version);

@@ -41,6 +41,7 @@ inline constexpr int kCampaignSchemaVersion = 1;
 /// Root attributes and options of the file.
 struct FileMeta {
   std::string name, family, config_yaml, config_hash, code_version, command;
+  std::string family_id;  ///< the family (plugin folder) of the preset `family`
   bool keep_initial = true, keep_final = true;
   const OutputSchema* schema = nullptr;  ///< of the rows' family (required)
 };

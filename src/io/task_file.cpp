@@ -112,6 +112,7 @@ void write_task_file(const std::string& path, const TaskResult& r, const Provena
   FileMeta meta;
   meta.name = "train";
   meta.family = "";
+  meta.family_id = std::string(r.spec.family->id());
   meta.config_yaml = prov.config_yaml;
   meta.config_hash = prov.config_hash;
   meta.code_version = prov.code_version;

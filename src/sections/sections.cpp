@@ -20,6 +20,16 @@ constexpr std::pair<std::string_view, TaskKind> task_kind_names[] = {
     {"dcdt", TaskKind::dcdt}, {"no_memory", TaskKind::no_memory}};
 constexpr std::pair<std::string_view, LossKind> loss_names[] = {
     {"weighted_mse", LossKind::weighted_mse}, {"mse", LossKind::mse}};
+constexpr std::pair<std::string_view, Optimizer> optimizer_names[] = {{"sgd", Optimizer::sgd},
+                                                                      {"adam", Optimizer::adam}};
+constexpr TrainConfig kDefaultTrain{};
+
+/// Whether the optimiser fields are all at their defaults (then neither the
+/// encoding nor the canonical text carries them).
+bool default_optimizer(const TrainConfig& t) {
+  return t.optimizer == Optimizer::sgd && t.adam_beta1 == kDefaultTrain.adam_beta1 &&
+         t.adam_beta2 == kDefaultTrain.adam_beta2 && t.adam_eps == kDefaultTrain.adam_eps;
+}
 
 }  // namespace
 
@@ -37,6 +47,10 @@ void encode_sections(ByteWriter& w, const Sections& s) {
   w.put(s.train.lr); w.put(s.train.momentum); w.put(s.train.weight_decay); w.put(s.train.epochs);
   w.put(s.train.epochs_coeff); w.put(s.train.epochs_min); w.put(s.train.abort_loss);
   w.put(s.train.record_every); w.put(s.train.seed);
+  if (!default_optimizer(s.train)) {
+    w.put(kOptimizerTag);
+    w.put(s.train.optimizer); w.put(s.train.adam_beta1); w.put(s.train.adam_beta2); w.put(s.train.adam_eps);
+  }
 }
 
 void decode_sections(ByteReader& r, Sections& s, std::int32_t model_n) {
@@ -51,6 +65,12 @@ void decode_sections(ByteReader& r, Sections& s, std::int32_t model_n) {
   s.train.epochs_coeff = r.get<double>(); s.train.epochs_min = r.get<std::int64_t>();
   s.train.abort_loss = r.get<double>(); s.train.record_every = r.get<int>();
   s.train.seed = r.get<std::uint64_t>();
+  if (r.remaining() >= sizeof(kOptimizerTag) && r.peek<std::uint64_t>() == kOptimizerTag) {
+    r.get<std::uint64_t>();
+    s.train.optimizer = r.get<Optimizer>();
+    if (s.train.optimizer != Optimizer::sgd && s.train.optimizer != Optimizer::adam) r.fail("train.optimizer");
+    s.train.adam_beta1 = r.get<double>(); s.train.adam_beta2 = r.get<double>(); s.train.adam_eps = r.get<double>();
+  }
 }
 
 std::vector<std::string> section_key_paths(std::vector<std::string> own) {
@@ -59,7 +79,8 @@ std::vector<std::string> section_key_paths(std::vector<std::string> own) {
           "task.delay",       "task.response",      "task.post",          "task.reps",
           "task.loss",        "train.lr",           "train.momentum",     "train.weight_decay",
           "train.epochs",     "train.epochs_coeff", "train.epochs_min",   "train.abort_loss",
-          "train.record_every", "train.seed"};
+          "train.record_every", "train.seed", "train.optimizer", "train.adam_beta1", "train.adam_beta2",
+          "train.adam_eps"};
   for (std::string& p : own) k.push_back(std::move(p));
   return k;
 }
@@ -117,6 +138,10 @@ void read_sections(detail::MapReader& top, Sections& spec, detail::Diagnostics& 
   train.read("abort_loss", spec.train.abort_loss);
   train.read("record_every", spec.train.record_every);
   train.read("seed", spec.train.seed);
+  train.read_choice("optimizer", spec.train.optimizer, Choices<Optimizer>(optimizer_names));
+  train.read("adam_beta1", spec.train.adam_beta1);
+  train.read("adam_beta2", spec.train.adam_beta2);
+  train.read("adam_eps", spec.train.adam_eps);
   train.finish(all);
 }
 
@@ -199,10 +224,30 @@ void check_sections(const Sections& spec, detail::Rules& r, bool rate) {
   }
   r.number("train.abort_loss", tr.abort_loss, non_negative, ">= 0 (0 disables it)");
   r.integer("train.record_every", tr.record_every, at_least_one, ">= 1");
+  // torch.optim.Adam's own rules: 0 <= beta < 1, eps >= 0.
+  const auto unit = [](double v) { return v >= 0.0 && v < 1.0; };
+  const bool b1 = r.number("train.adam_beta1", tr.adam_beta1, unit, "in [0, 1)");
+  const bool b2 = r.number("train.adam_beta2", tr.adam_beta2, unit, "in [0, 1)");
+  const bool eps = r.number("train.adam_eps", tr.adam_eps, non_negative, ">= 0");
+  if (tr.optimizer != Optimizer::adam) {
+    // Adam's settings on another optimiser would be ignored silently (and
+    // would change the task key of an otherwise identical SGD network).
+    const auto only_adam = [&](bool ok, const char* key, double v, double def) {
+      if (ok && v != def)
+        r.fail(key, fmt::format("{} is only used with train.optimizer adam (got {})", key, v));
+    };
+    only_adam(b1, "train.adam_beta1", tr.adam_beta1, kDefaultTrain.adam_beta1);
+    only_adam(b2, "train.adam_beta2", tr.adam_beta2, kDefaultTrain.adam_beta2);
+    only_adam(eps, "train.adam_eps", tr.adam_eps, kDefaultTrain.adam_eps);
+  }
   // train.seed is unsigned: negative values are refused while parsing.
 }
 
-void require_plain_sgd(const Sections& spec, detail::Rules& r, std::string_view who) {
+void require_plain_sgd(const Sections& spec, detail::Rules& r, std::string_view who, bool optimizer) {
+  if (optimizer && spec.train.optimizer != Optimizer::sgd)
+    r.fail("train.optimizer", fmt::format("train.optimizer must be sgd for {} (plain gradient descent, "
+                                          "no backpropagation) (got {})", who,
+                                          name_of(spec.train.optimizer, Choices<Optimizer>(optimizer_names))));
   if (!r.failed("train.momentum") && spec.train.momentum != 0.0)
     r.fail("train.momentum", fmt::format("train.momentum must be 0 for {} (plain gradient "
                                          "descent) (got {})", who, spec.train.momentum));
@@ -237,6 +282,12 @@ std::string sections_yaml(const Sections& spec) {
   fmt::format_to(it, "  lr: {}\n", format_double(tr.lr));
   fmt::format_to(it, "  momentum: {}\n", format_double(tr.momentum));
   fmt::format_to(it, "  weight_decay: {}\n", format_double(tr.weight_decay));
+  if (!default_optimizer(tr)) {  // absent at its default: SGD config hashes are unchanged
+    fmt::format_to(it, "  optimizer: {}\n", name_of(tr.optimizer, Choices<Optimizer>(optimizer_names)));
+    fmt::format_to(it, "  adam_beta1: {}\n", format_double(tr.adam_beta1));
+    fmt::format_to(it, "  adam_beta2: {}\n", format_double(tr.adam_beta2));
+    fmt::format_to(it, "  adam_eps: {}\n", format_double(tr.adam_eps));
+  }
   if (tr.epochs == 0) {
     fmt::format_to(it, "  epochs: auto\n");
   } else {

@@ -31,6 +31,10 @@ enum class Readout : std::int8_t { sigmoid = 0, linear = 1 };
 /// Loss: weighted MSE of SPEC §3.2 or plain MSE (all weights 1).
 enum class LossKind : std::int8_t { weighted_mse = 0, mse = 1 };
 
+/// Optimiser of a family that trains by backpropagation (train.optimizer):
+/// PyTorch's SGD (momentum, weight decay; SPEC §3.3) or Adam.
+enum class Optimizer : std::int8_t { sgd = 0, adam = 1 };
+
 /// Which trial structure to build.
 ///  dcdt      : cue, delay, response, optional post period (SPEC §3.1);
 ///  no_memory : cue, then a response window with the cue as target at every
@@ -61,11 +65,17 @@ struct TaskConfig {
   LossKind loss = LossKind::weighted_mse;
 };
 
-/// Optimiser and schedule (SPEC §3.3). PyTorch SGD semantics.
+/// Optimiser and schedule (SPEC §3.3). PyTorch semantics: torch.optim.SGD
+/// (default) or torch.optim.Adam (sections/adam.hpp; momentum is then not
+/// used, weight_decay is Adam's L2 term added to the gradient).
 struct TrainConfig {
   double lr = 0.1;
   double momentum = 0.9;
   double weight_decay = 1e-7;
+  Optimizer optimizer = Optimizer::sgd;
+  double adam_beta1 = 0.9;    ///< torch.optim.Adam betas[0]
+  double adam_beta2 = 0.999;  ///< torch.optim.Adam betas[1]
+  double adam_eps = 1e-8;     ///< torch.optim.Adam eps
   /// Explicit epoch count; 0 means "use the formula" max(floor, coeff/lr).
   std::int64_t epochs = 0;
   double epochs_coeff = 30.0;    ///< 30 (no post) or 100 (post), SPEC §3.3
@@ -105,8 +115,15 @@ class SectionsConfig : public FamilyConfig, public Sections {
 };
 
 /// The encoding of the sections (model, task, train, field by field). A spec
-/// encoding ends with it; its first int32 is model.n (>= 1).
+/// encoding ends with it; its first int32 is model.n (>= 1). The optimiser
+/// (issue 16, after the task keys were pinned) is written only when it is not
+/// the default SGD: then an optimiser block follows the train fields,
+/// [kOptimizerTag u64][optimizer i8][adam_beta1, adam_beta2, adam_eps f64],
+/// so that every SGD spec keeps its bytes (its task key). The tag is a
+/// negative int64, which no field that follows a spec in a record (epochs
+/// planned) can be.
 void encode_sections(ByteWriter& w, const Sections& s);
+inline constexpr std::uint64_t kOptimizerTag = 0xC0DE'4F50'5431'0000ULL;
 /// Reads them back; `model_n` is the first int32, already read.
 void decode_sections(ByteReader& r, Sections& s, std::int32_t model_n);
 
@@ -133,8 +150,10 @@ void read_sections(detail::MapReader& top, Sections& s, detail::Diagnostics& dia
 /// formula of SPEC §3.3 (response >= dt, the trial fits in an int, coeff/lr
 /// fits in 64 bits).
 void check_sections(const Sections& s, detail::Rules& r, bool trial_layout);
-/// Plain gradient descent (no momentum, no weight decay) for `who` ("a toy").
-void require_plain_sgd(const Sections& s, detail::Rules& r, std::string_view who);
+/// Plain gradient descent (no momentum, no weight decay) for `who` ("a toy");
+/// `optimizer`: also refuse train.optimizer other than sgd (a family that
+/// does not train by backpropagation).
+void require_plain_sgd(const Sections& s, detail::Rules& r, std::string_view who, bool optimizer = false);
 /// Canonical YAML of the sections (every key, fixed order and formatting).
 std::string sections_yaml(const Sections& s);
 

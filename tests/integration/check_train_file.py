@@ -11,6 +11,8 @@ with h5py.File(path, "r") as f:
     assert f.attrs["n_tasks"] == 1
     assert len(f.attrs["config_hash"]) == 16, f.attrs["config_hash"]
     assert "\n  lr: 0.1\n" in f.attrs["config_yaml"], f.attrs["config_yaml"]
+    # the family of the spec, by which analysis/figures.py picks analysis/families/<id>.py
+    assert f.attrs["family_id"] == "rate_rnn", f.attrs.get("family_id")
     cls = int(f["tasks/class"][0])
     assert cls in (1, 2), f"network did not learn: class {cls}"
     assert f["tasks/status"][0] == 0 and f["tasks/done"][0] == 1

@@ -10,6 +10,9 @@
 2. Outside src/families/, the only family header included is the registry
    (families/registry.hpp): the engine, config, io, rundir and report reach
    the families through plugin/family.hpp alone.
+3. The figure scripts analysis/*.py do not test a family or preset name
+   (a quoted name); what is family-specific lives in analysis/families/<id>.py,
+   picked by family id.
 
 Usage: check_layout.py SOURCE_DIR   (exit 1 and the offending lines on failure)
 """
@@ -25,6 +28,7 @@ ALLOWED = {
     ("src/sections/sections.cpp", '{"dcdt", TaskKind::dcdt}, {"no_memory", TaskKind::no_memory}};'),
 }
 INCLUDE = re.compile(r'#include\s+"families/([^"]+)"')
+PY_PATTERN = re.compile(r'["\'](dcdt|toy|ghost|wcrnn|gru|no-memory)')
 
 
 def main():
@@ -46,6 +50,14 @@ def main():
                     if m and m.group(1) != "registry.hpp":
                         bad.append(f"{rel}:{n}: includes a family's header (only families/registry.hpp "
                                    f"may be included outside src/families/): {line.strip()}")
+    adir = os.path.join(root, "analysis")
+    for f in sorted(os.listdir(adir)):
+        if f.endswith(".py"):
+            with open(os.path.join(adir, f), encoding="utf-8") as fh:
+                for n, line in enumerate(fh, 1):
+                    if PY_PATTERN.search(line):
+                        bad.append(f"analysis/{f}:{n}: a family or preset name outside analysis/families/: "
+                                   f"{line.strip()}")
     for b in bad:
         print(b)
     print(f"layout: {len(bad)} problem(s)")

@@ -63,6 +63,26 @@ GhostStep sgd_update(const Model& net, Params& p, double lr) {
   return st;
 }
 
+// One Adam update of either model's packed parameters (sections/adam.hpp);
+// no update if the loss or the gradient is not finite.
+template <class Model, class Params, class S>
+GhostStep adam_update_packed(const Model& net, Params& p, GhostAdam<S>& st, const AdamHyper& h) {
+  GhostForward<S> f;
+  Vec<S> g = net.gradient(&f).pack();
+  GhostStep out;
+  out.loss = f.loss;
+  out.accuracy = f.accuracy;
+  out.grad_norm = std::sqrt(static_cast<double>(g.squaredNorm()));
+  out.finite = std::isfinite(out.loss) && std::isfinite(out.grad_norm);
+  if (!out.finite) return out;
+  Vec<S> x = p.pack();
+  if (st.step == 0) st.m = st.v = Vec<S>::Zero(x.size());
+  ++st.step;
+  adam_update(x, g, st.m, st.v, h, adam_coefficients(h, st.step));
+  p.unpack(x);
+  return out;
+}
+
 // Shared SGD loop. Model has forward(), sgd_step(lr); snapshot(e) records the
 // latent diagnostics of the current parameters (may do nothing).
 template <class Model, class Snapshot>
@@ -222,6 +242,11 @@ GhostStep GhostRank1<S>::sgd_step(double lr) {
 }
 
 template <class S>
+GhostStep GhostRank1<S>::adam_step(GhostAdam<S>& st, const AdamHyper& h) {
+  return adam_update_packed(*this, p_, st, h);
+}
+
+template <class S>
 GhostTrainRecord GhostRank1<S>::train(const GhostTrainOptions& opt) {
   Rank1LatentOptions lo;
   lo.points = opt.diag_grid;
@@ -293,6 +318,11 @@ typename GhostRankK<S>::Params GhostRankK<S>::gradient(GhostForward<S>* fwd) con
 template <class S>
 GhostStep GhostRankK<S>::sgd_step(double lr) {
   return sgd_update(*this, p_, lr);
+}
+
+template <class S>
+GhostStep GhostRankK<S>::adam_step(GhostAdam<S>& st, const AdamHyper& h) {
+  return adam_update_packed(*this, p_, st, h);
 }
 
 template <class S>

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "core/types.hpp"
+#include "sections/adam.hpp"
 
 namespace memphase {
 
@@ -139,6 +140,14 @@ struct GhostTrainRecord {
   std::vector<LatentSnapshot> latent;  ///< rank 1 only, every diag_every epochs
 };
 
+/// Adam's state for a ghost network's packed parameters (train.optimizer
+/// adam; sections/adam.hpp): moments of the pack() vector and the updates done.
+template <class S>
+struct GhostAdam {
+  Vec<S> m, v;
+  std::int64_t step = 0;
+};
+
 struct GhostTrainOptions {
   int epochs = 6000;
   double lr = 0.02;
@@ -186,6 +195,9 @@ class GhostRank1 {
 
   /// Plain SGD: p ← p - lr ∇L. No update if the loss or gradient is not finite.
   GhostStep sgd_step(double lr);
+  /// One Adam update (torch.optim.Adam) of the packed parameters; no update
+  /// (and no step counted) if the loss or gradient is not finite.
+  GhostStep adam_step(GhostAdam<S>& st, const AdamHyper& h);
 
   /// `epochs` SGD steps at learning rate `lr`; stops with status diverged at
   /// the first non-finite loss or gradient. Records latent snapshots every
@@ -217,6 +229,7 @@ class GhostRankK {
   GhostForward<S> forward() const;
   Params gradient(GhostForward<S>* fwd = nullptr) const;
   GhostStep sgd_step(double lr);
+  GhostStep adam_step(GhostAdam<S>& st, const AdamHyper& h);
   /// As GhostRank1::train; opt.diag_every is ignored (use find_slow_points).
   GhostTrainRecord train(const GhostTrainOptions& opt);
 

@@ -18,6 +18,9 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint32_t kStateTag = 0x47485331;  // "GHS1"
+/// Adam block after a state's seconds (train.optimizer adam, after the
+/// first update of the current phase): [tag][step i64][m][v].
+constexpr std::uint32_t kAdamTag = 0x4748414D;  // "GHAM"
 constexpr int kFlowPoints = 241;                 // f(κ) on κ ∈ [-3, 3], step 0.025
 constexpr double kFlowLo = -3.0, kFlowHi = 3.0;
 
@@ -29,6 +32,7 @@ struct State {
   std::int64_t epoch = 0;
   std::vector<double> params;
   double seconds = 0.0;
+  GhostAdam<double> adam;  ///< Adam's state of the current phase (step 0: none yet)
 };
 
 std::string encode(const State& s) {
@@ -36,6 +40,12 @@ std::string encode(const State& s) {
   w.put(kStateTag);
   put(w, s.r);
   w.put(s.phase); w.put(s.epoch); w.put_vector(s.params); w.put(s.seconds);
+  if (s.adam.step > 0) {
+    w.put(kAdamTag);
+    w.put(s.adam.step);
+    w.put_matrix(s.adam.m);
+    w.put_matrix(s.adam.v);
+  }
   return w.take();
 }
 
@@ -52,6 +62,15 @@ State decode(const std::string& bytes, const TaskSpec& spec) {
   get(rd, s.r, [](ByteReader& r) { return ghost::family().decode(r); });
   s.phase = rd.get<int>(); s.epoch = rd.get<std::int64_t>(); s.params = rd.get_vector<double>();
   s.seconds = rd.get<double>();
+  if (!rd.done() && rd.peek<std::uint32_t>() == kAdamTag) {
+    rd.get<std::uint32_t>();
+    s.adam.step = rd.get<std::int64_t>();
+    rd.get_matrix(s.adam.m);
+    rd.get_matrix(s.adam.v);
+    if (s.adam.step < 1 || s.adam.m.size() != s.adam.v.size() ||
+        s.adam.m.size() != static_cast<Eigen::Index>(s.params.size()))
+      rd.fail("Adam state");
+  }
   if (!rd.done()) rd.fail("trailing bytes");
   if (spec_bytes(s.r.spec) != spec_bytes(spec)) rd.fail("state of another task");
   if (s.phase < 1 || s.phase > 2 || s.epoch < 0) rd.fail("phase/epoch");
@@ -206,9 +225,14 @@ std::optional<TaskResult> drive(const TaskSpec& task, Model net, RunControl* ctl
   auto elapsed = [&] {
     return s.seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
-  // One SGD step of the current phase; false when it was not finite.
+  // One optimiser step of the current phase (SGD, or Adam with the phase's
+  // own state: the recovery phase starts a fresh optimiser, SPEC §5); false
+  // when it was not finite.
+  const bool adam = spec.train.optimizer == Optimizer::adam;
   auto step = [&](double lr) {
-    const GhostStep st = net.sgd_step(lr);
+    const GhostStep st =
+        adam ? net.adam_step(s.adam, {lr, spec.train.adam_beta1, spec.train.adam_beta2, spec.train.adam_eps, 0.0})
+             : net.sgd_step(lr);
     s.r.curves.loss.push_back(static_cast<float>(st.loss));
     s.r.curves.accuracy.push_back(static_cast<float>(st.accuracy));
     s.r.curves.reliability.push_back(0.0f);
@@ -245,6 +269,7 @@ std::optional<TaskResult> drive(const TaskSpec& task, Model net, RunControl* ctl
     if (s.r.status == Status::done && e2 > 0) {
       s.phase = 2;
       s.epoch = 0;
+      s.adam = {};
       if constexpr (std::is_same_v<Model, GhostRank1<double>>) net.set_confidence(g.recovery_confidence);
       s.r.extras.set("recovery_c", g.recovery_confidence);
       s.r.extras.tables.push_back({"recovery", {"epoch", "loss", "accuracy"}, {}});

@@ -1,5 +1,8 @@
 #include "families/rate_rnn/run_task.hpp"
 
+#include <fmt/format.h>
+
+#include "core/error.hpp"
 #include "delayed_cue/trial.hpp"
 #include "families/rate_rnn/rate_rnn.hpp"
 
@@ -66,6 +69,12 @@ TaskResult run_task(const TaskSpec& spec, const ClassifyOptions& o) {
 std::optional<TaskResult> run_rate_rnn(const TaskSpec& spec, RunControl* ctl) {
   Trainer trainer(spec);
   TrainState s = ctl && ctl->resume ? decode_state(*ctl->resume, "checkpoint") : trainer.start();
+  // Every completed epoch of an unfinished training made one update: an Adam
+  // state must have exactly s.epoch steps, an SGD state none.
+  const bool adam = trainer.config().train.optimizer == Optimizer::adam;
+  if (!s.finished && s.adam.step != (adam ? s.epoch : 0))
+    throw IoError(fmt::format("checkpoint: optimiser state of another optimiser ({} Adam steps at epoch {}, "
+                              "train.optimizer {})", s.adam.step, s.epoch, adam ? "adam" : "sgd"));
   while (!trainer.advance(s, 1)) {
     const RunAction a = poll_control(ctl, s.epoch, &s.curves);
     if (a == RunAction::go_on) continue;

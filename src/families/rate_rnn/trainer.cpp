@@ -37,6 +37,12 @@ std::string encode_state(const TrainState& s) {
   w.put(s.status);
   w.put(s.finished);
   w.put(s.train_seconds);
+  if (s.adam.step > 0) {
+    w.put(kAdamStateTag);
+    w.put(s.adam.step);
+    put(w, s.adam.m);
+    put(w, s.adam.v);
+  }
   return w.take();
 }
 
@@ -55,6 +61,13 @@ TrainState decode_state(std::string_view bytes, const std::string& what) {
   s.status = r.get<Status>();
   s.finished = r.get<bool>();
   s.train_seconds = r.get<double>();
+  if (!r.done() && r.peek<std::uint64_t>() == kAdamStateTag) {
+    r.get<std::uint64_t>();
+    s.adam.step = r.get<std::int64_t>();
+    if (s.adam.step < 1) r.fail("Adam step count");
+    get(r, s.adam.m);
+    get(r, s.adam.v);
+  }
   if (!r.done()) throw IoError(what + ": corrupt checkpoint (trailing bytes)");
   if (static_cast<std::int64_t>(s.curves.size()) != s.epoch)
     throw IoError(what + ": corrupt checkpoint (curve length != epoch)");
@@ -83,7 +96,10 @@ bool Trainer::advance(TrainState& s, std::int64_t max_epochs) {
       s.finished = true;
       break;
     }
-    sgd_step(s.params, grad_, s.opt, tc.lr, tc.momentum, tc.weight_decay);
+    if (tc.optimizer == Optimizer::adam)
+      adam_step(s.params, grad_, s.adam, {tc.lr, tc.adam_beta1, tc.adam_beta2, tc.adam_eps, tc.weight_decay});
+    else
+      sgd_step(s.params, grad_, s.opt, tc.lr, tc.momentum, tc.weight_decay);
   }
   if (s.epoch >= epochs_) s.finished = true;
   s.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

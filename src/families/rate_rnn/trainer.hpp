@@ -26,7 +26,8 @@ namespace memphase {
 struct TrainState {
   Params<float> initial;   ///< weights at epoch 0 (kept for the output file)
   Params<float> params;    ///< current weights
-  SgdState<float> opt;     ///< momentum buffers
+  SgdState<float> opt;     ///< momentum buffers (train.optimizer sgd)
+  AdamState<float> adam;   ///< Adam's moments and step (train.optimizer adam)
   std::int64_t epoch = 0;  ///< epochs completed (= the noise counter of the next epoch)
   Curves curves;           ///< one entry per completed epoch
   Status status = Status::done;
@@ -45,6 +46,10 @@ TrainState decode_state(std::string_view bytes, const std::string& what);
 /// First 8 bytes of an encoded TrainState: "MPTS" + format 2 (counter-based
 /// noise, no RNG state). Format 1 had no tag: it began with W_in's row count.
 inline constexpr std::uint64_t kTrainStateFormat = 0x00000002'5354504DULL;
+/// Marker of the Adam block appended to an encoded TrainState of a network
+/// trained with Adam: [tag][step i64][m][v] (an SGD state has none, so its
+/// bytes are those of a memphase without Adam).
+inline constexpr std::uint64_t kAdamStateTag = 0x0000'0001'4D414441ULL;  // "ADAM" v1
 
 class Trainer {
  public:

@@ -97,7 +97,7 @@ void check_toy(const Config& spec, detail::Rules& r) {
       "toy.r0_jitter", y.r0_jitter, [](double v) { return v >= 0.0 && v < 1.0; }, "in [0, 1)");
   r.integer("toy.max_steps", y.max_steps, at_least_one, ">= 1");
   r.integer("toy.settle_steps", y.settle_steps, non_negative, ">= 0");
-  require_plain_sgd(spec, r, "a toy");
+  require_plain_sgd(spec, r, "a toy", /*optimizer=*/true);
 }
 
 OutputSchema make_schema() {

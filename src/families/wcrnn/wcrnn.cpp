@@ -216,21 +216,44 @@ WcrnnParams<S> Wcrnn<S>::gradient(const WcrnnBatch<S>& batch, WcrnnForward<S>* f
 }
 
 template <class S>
-WcrnnStep Wcrnn<S>::sgd_step(const WcrnnBatch<S>& batch, const WcrnnSgdOptions& opt) {
+typename Wcrnn<S>::Params Wcrnn<S>::clipped_gradient(const WcrnnBatch<S>& batch, double clip,
+                                                     WcrnnStep& st) const {
   WcrnnForward<S> f;
   Params g = gradient(batch, &f);
-  WcrnnStep st;
   st.loss = f.loss;
   st.accuracy = f.accuracy;
   st.grad_norm = std::sqrt(squared_norm(g));
   st.finite = std::isfinite(st.loss) && std::isfinite(st.grad_norm);
-  if (!st.finite) return st;
-  if (opt.clip > 0.0) {
-    const double coef = std::min(1.0, opt.clip / (st.grad_norm + 1e-6));
+  if (st.finite && clip > 0.0) {
+    const double coef = std::min(1.0, clip / (st.grad_norm + 1e-6));
     zip_params(g, g, [coef](auto& a, const auto&) {
       a *= static_cast<typename std::decay_t<decltype(a)>::Scalar>(coef);
     });
   }
+  return g;
+}
+
+template <class S>
+WcrnnStep Wcrnn<S>::adam_step(const WcrnnBatch<S>& batch, const WcrnnSgdOptions& opt, const AdamHyper& h) {
+  WcrnnStep st;
+  Params g = clipped_gradient(batch, opt.clip, st);
+  if (!st.finite) return st;
+  if (adam_t_ == 0) adam_m_ = adam_v_ = Params::zeros(p_.n(), p_.n_in(), p_.n_out());
+  ++adam_t_;
+  const AdamCoefficients c = adam_coefficients(h, adam_t_);
+  adam_update(p_.W, g.W, adam_m_.W, adam_v_.W, h, c);
+  adam_update(p_.U, g.U, adam_m_.U, adam_v_.U, h, c);
+  adam_update(p_.b, g.b, adam_m_.b, adam_v_.b, h, c);
+  adam_update(p_.W_o, g.W_o, adam_m_.W_o, adam_v_.W_o, h, c);
+  adam_update(p_.b_o, g.b_o, adam_m_.b_o, adam_v_.b_o, h, c);
+  return st;
+}
+
+template <class S>
+WcrnnStep Wcrnn<S>::sgd_step(const WcrnnBatch<S>& batch, const WcrnnSgdOptions& opt) {
+  WcrnnStep st;
+  Params g = clipped_gradient(batch, opt.clip, st);
+  if (!st.finite) return st;
   const S mu = static_cast<S>(opt.momentum);
   const S lr = static_cast<S>(opt.lr);
   zip_params(v_, g, [mu](auto& v, const auto& gi) { v = mu * v + gi; });

@@ -47,6 +47,7 @@
 
 #include "families/wcrnn/residual.hpp"
 #include "core/types.hpp"
+#include "sections/adam.hpp"
 
 namespace memphase {
 
@@ -153,9 +154,30 @@ class Wcrnn {
   const Params& momentum() const { return v_; }
   void set_momentum(Params v) { v_ = std::move(v); }
 
+  /// One Adam update (torch.optim.Adam, sections/adam.hpp) after the same
+  /// optional clipping (opt.clip; opt.lr is Adam's lr, opt.momentum unused);
+  /// its moments and step count live in the model, like the momentum buffer.
+  WcrnnStep adam_step(const WcrnnBatch<S>& batch, const WcrnnSgdOptions& opt, const AdamHyper& h);
+  /// Adam's state for checkpoints: updates done (0: none, moments empty) and
+  /// the moments m, v (same shapes as params()).
+  std::int64_t adam_steps() const { return adam_t_; }
+  const Params& adam_m() const { return adam_m_; }
+  const Params& adam_v() const { return adam_v_; }
+  void set_adam(std::int64_t t, Params m, Params v) {
+    adam_t_ = t;
+    adam_m_ = std::move(m);
+    adam_v_ = std::move(v);
+  }
+
  private:
+  /// Gradient of a batch, clipped as clip_grad_norm_ when clip > 0; st gets
+  /// loss, accuracy, the norm before clipping and finiteness.
+  Params clipped_gradient(const WcrnnBatch<S>& batch, double clip, WcrnnStep& st) const;
+
   Params p_;
   Params v_;  ///< momentum buffer
+  Params adam_m_, adam_v_;  ///< Adam's moments (train.optimizer adam)
+  std::int64_t adam_t_ = 0;
   Mat<S> R_;
   S gamma_;
   WcrnnLoss loss_;

@@ -33,6 +33,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint32_t kStateTag = 0x31524357;  // "WCR1"
+constexpr std::uint32_t kAdamTag = 0x4D414457;   // "WDAM": Adam block after the seconds
 constexpr int kEvalChunk = 64;                   // sequences per held-out forward pass
 constexpr std::uint64_t kHeldOutKey = 0x9e3779b97f4a7c15ULL;
 constexpr double kLogZero = -1e300;  // log|0|, finite (see DECISIONS)
@@ -294,6 +295,12 @@ std::string encode(const wcrnn::Config& spec, const Progress& s, const Wcrnn<flo
   w.put(s.best);
   w.put(s.hit);
   w.put(seconds);
+  if (net.adam_steps() > 0) {  // train.optimizer adam: [tag][step][m][v]
+    w.put(kAdamTag);
+    w.put(net.adam_steps());
+    w.put_matrix(Vec<float>(net.adam_m().pack()));
+    w.put_matrix(Vec<float>(net.adam_v().pack()));
+  }
   return w.take();
 }
 
@@ -311,6 +318,15 @@ Progress decode(const std::string& bytes, const wcrnn::Config& spec, Wcrnn<float
   s.best = rd.get<double>();
   s.hit = rd.get<double>();
   s.seconds = rd.get<double>();
+  std::int64_t adam_t = 0;
+  Vec<float> am, av;
+  if (!rd.done() && rd.peek<std::uint32_t>() == kAdamTag) {
+    rd.get<std::uint32_t>();
+    adam_t = rd.get<std::int64_t>();
+    rd.get_matrix(am);
+    rd.get_matrix(av);
+    if (adam_t < 1 || am.size() != net.params().size() || av.size() != net.params().size()) rd.fail("Adam state");
+  }
   if (!rd.done()) rd.fail("trailing bytes");
   const auto u = static_cast<std::size_t>(s.u);
   const Eigen::Index np = net.params().size();
@@ -324,6 +340,13 @@ Progress decode(const std::string& bytes, const wcrnn::Config& spec, Wcrnn<float
   WcrnnParams<float> m = WcrnnParams<float>::zeros(net.params().n(), net.params().n_in(), net.params().n_out());
   m.unpack(v);
   net.set_momentum(std::move(m));
+  if (adam_t > 0) {
+    WcrnnParams<float> pm = WcrnnParams<float>::zeros(net.params().n(), net.params().n_in(), net.params().n_out());
+    WcrnnParams<float> pv = pm;
+    pm.unpack(am);
+    pv.unpack(av);
+    net.set_adam(adam_t, std::move(pm), std::move(pv));
+  }
   return s;
 }
 
@@ -399,6 +422,7 @@ std::optional<TaskResult> run_wcrnn_task(const TaskSpec& task, RunControl* ctl) 
       if (std::isnan(s.hit) && meets(e)) s.hit = static_cast<double>(s.u);
     };
     const WcrnnSgdOptions opt{spec.train.lr, spec.train.momentum, c.clip};
+    const AdamHyper adam{spec.train.lr, spec.train.adam_beta1, spec.train.adam_beta2, spec.train.adam_eps, 0.0};
     const std::int64_t E = spec.train.epochs;
     std::optional<ImageStream> stream;
     if (images) stream.emplace(data->train.size(), seed);
@@ -406,7 +430,7 @@ std::optional<TaskResult> run_wcrnn_task(const TaskSpec& task, RunControl* ctl) 
     while (s.u < E) {
       const WcrnnBatch<float> b = images ? image_batch(data->train, stream->batch(s.u, c.batch))
                                          : adding_problem<float>(c.seq_len, seed, s.u * c.batch, c.batch);
-      const WcrnnStep st = net.sgd_step(b, opt);
+      const WcrnnStep st = spec.train.optimizer == Optimizer::adam ? net.adam_step(b, opt, adam) : net.sgd_step(b, opt);
       s.curves.loss.push_back(static_cast<float>(st.loss));
       s.curves.accuracy.push_back(static_cast<float>(st.accuracy));
       s.curves.reliability.push_back(0.0f);

@@ -1,0 +1,31 @@
+#pragma once
+// Configuration of the gru family (presets gru-nopost, gru-post): the
+// model/task/train sections of sections/sections.hpp and nothing else.
+// model.n is the hidden size, model.dt only sets the step counts of the
+// trial (a GRU has no leak: model.tau is not used and must keep its
+// default), model.noise_sigma / init_state_sigma the trial noise of SPEC §2.
+// Its own section `gru` has one key, gru.noise: candidate (where eps_t enters,
+// the one placement implemented; family.cpp). Canonical encoding: kTag, then
+// the sections.
+#include <cstdint>
+
+#include "core/bytes.hpp"
+#include "core/spec.hpp"
+#include "sections/sections.hpp"
+
+namespace memphase::gru {
+
+/// Leading int32 of a gru spec's encoding.
+inline constexpr std::int32_t kTag = -0x677275;  // "gru"
+
+struct Config : SectionsConfig<Config> {
+  void encode(ByteWriter& w) const override {
+    w.put(kTag);
+    encode_sections(w, *this);
+  }
+};
+
+inline const Config& config(const TaskSpec& s) { return s.as<Config>(); }
+inline Config& config(TaskSpec& s) { return s.as<Config>(); }
+
+}  // namespace memphase::gru
