@@ -1,5 +1,8 @@
 #include "families/rate_rnn/run_task.hpp"
 
+#include "core/bytes.hpp"
+#include "core/error.hpp"
+#include "delayed_cue/snapshots.hpp"
 #include "delayed_cue/trial.hpp"
 #include "families/rate_rnn/rate_rnn.hpp"
 
@@ -65,14 +68,44 @@ TaskResult run_task(const TaskSpec& spec, const ClassifyOptions& o) {
 
 std::optional<TaskResult> run_rate_rnn(const TaskSpec& spec, RunControl* ctl) {
   Trainer trainer(spec);
-  TrainState s = ctl && ctl->resume ? decode_state(*ctl->resume, "checkpoint") : trainer.start();
+  const rate_rnn::Config& cfg = trainer.config();
+  // Mechanism snapshots (SPEC §3.8, output.snapshots): classify the current
+  // weights every k epochs and at the last one, from their own streams (the
+  // training noise is untouched). Off: the state is the TrainState alone,
+  // byte for byte what it was before snapshots existed.
+  SnapshotRecorder snaps(cfg.snapshot_every, cfg.train.seed);
+  TrainState s;
+  if (ctl && ctl->resume) {
+    ByteReader r(*ctl->resume, "checkpoint");
+    s = get_state(r, "checkpoint");
+    if (snaps.on()) snaps.get(r);
+    if (!r.done()) throw IoError("checkpoint: corrupt checkpoint (trailing bytes)");
+  } else {
+    s = trainer.start();
+  }
+  const auto snapshot = [&] {
+    if (!snaps.due(s.epoch, s.finished)) return;
+    const TrialLayout& L = trainer.layout();
+    snaps.take(s.epoch, s.curves, [&](Rng& rng) {
+      return free_run(s.params, cfg.model, L.n_cue, /*cue_type=*/0, ClassifyOptions{}.free_run_factor * L.steps, rng);
+    });
+  };
   while (!trainer.advance(s, 1)) {
+    snapshot();
     const RunAction a = poll_control(ctl, s.epoch, &s.curves);
     if (a == RunAction::go_on) continue;
-    if (ctl->save) ctl->save(encode_state(s));
+    if (ctl->save) {
+      ByteWriter w;
+      put_state(w, s);
+      if (snaps.on()) snaps.put(w);
+      ctl->save(w.take());
+    }
     if (a == RunAction::stop) return std::nullopt;
   }
-  return finish_task(trainer, std::move(s));
+  snapshot();
+  TaskResult r = finish_task(trainer, std::move(s));
+  snaps.finish(r.curves.loss, r.extras);
+  return r;
 }
 
 }  // namespace memphase

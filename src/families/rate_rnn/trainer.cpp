@@ -25,8 +25,7 @@ TrainState Trainer::start() const {
   return s;
 }
 
-std::string encode_state(const TrainState& s) {
-  ByteWriter w;
+void put_state(ByteWriter& w, const TrainState& s) {
   w.put(kTrainStateFormat);
   put(w, s.initial);
   put(w, s.params);
@@ -37,11 +36,15 @@ std::string encode_state(const TrainState& s) {
   w.put(s.status);
   w.put(s.finished);
   w.put(s.train_seconds);
+}
+
+std::string encode_state(const TrainState& s) {
+  ByteWriter w;
+  put_state(w, s);
   return w.take();
 }
 
-TrainState decode_state(std::string_view bytes, const std::string& what) {
-  ByteReader r(bytes, what);
+TrainState get_state(ByteReader& r, const std::string& what) {
   if (r.remaining() < sizeof(kTrainStateFormat) || r.get<std::uint64_t>() != kTrainStateFormat)
     throw IoError(what + ": checkpoint of another format (not a counter-based-noise training state, e.g. "
                          "from a memphase before issue 15)");
@@ -55,9 +58,15 @@ TrainState decode_state(std::string_view bytes, const std::string& what) {
   s.status = r.get<Status>();
   s.finished = r.get<bool>();
   s.train_seconds = r.get<double>();
-  if (!r.done()) throw IoError(what + ": corrupt checkpoint (trailing bytes)");
   if (static_cast<std::int64_t>(s.curves.size()) != s.epoch)
     throw IoError(what + ": corrupt checkpoint (curve length != epoch)");
+  return s;
+}
+
+TrainState decode_state(std::string_view bytes, const std::string& what) {
+  ByteReader r(bytes, what);
+  TrainState s = get_state(r, what);
+  if (!r.done()) throw IoError(what + ": corrupt checkpoint (trailing bytes)");
   return s;
 }
 
