@@ -250,7 +250,8 @@ void mechanism_report(const AnalysisInput& in, const AnalyzeOptions& opt, Analys
   for (std::size_t k = 0; k < cells.size(); ++k) {
     J x = J::object();
     for (std::size_t a = 0; a < r.axis_names.size(); ++a) x[r.axis_names[a]] = r.cells[k].axis_values[a];
-    for (auto& [key, v] : cell_json(cells[k]).items()) x[key] = v;
+    const J counts = cell_json(cells[k]);  // items() of a temporary would dangle
+    for (const auto& [key, v] : counts.items()) x[key] = v;
     jc.push_back(x);
   }
   j["cells"] = jc;
