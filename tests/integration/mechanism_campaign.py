@@ -70,7 +70,11 @@ def t_kill():
     with h5py.File(ref, "r") as f:
         total = len(f["grid/lr"])
     rng = random.Random(a.seed)
-    for i, fault in enumerate([f"epoch:1:{rng.randint(150, 600)}", f"epoch:0:{rng.randint(150, 600)}"]):
+    # The rank's n-th epoch over its tasks (400 epochs each, a checkpoint every
+    # 50): n mod 400 > 60, so that the killed task has a checkpoint to resume.
+    def epoch_n():
+        return 400 * rng.randint(0, 1) + rng.randint(60, 390)
+    for i, fault in enumerate([f"epoch:1:{epoch_n()}", f"epoch:0:{epoch_n()}"]):
         d = ct.fresh(f"snap-kill-{i}")
         p = ct.mpirun(2, "run", a.campaign, "--out", d, env={"MEMPHASE_FAULT": fault}, check=False)
         if p.returncode == 0:
