@@ -1,6 +1,7 @@
 #include "delayed_cue/mechanism_report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -112,6 +113,32 @@ NullTest null_test(std::span<const SwitchSample> s, std::int64_t window, std::in
   t.p_value = static_cast<double>(1 + as_small) / static_cast<double>(draws + 1);
   return t;
 }
+
+namespace {
+
+/// The rows of the Markdown / LaTeX tables: one per cell, then "all" (after
+/// `before_all`); fields joined by `sep` between `open` and `eol`.
+std::string table_rows(const std::vector<MechCell>& cells, const MechCell& all, const AnalysisReport& r,
+                       std::string_view open, std::string_view sep, std::string_view eol,
+                       std::string_view before_all = "") {
+  const auto row = [&](std::vector<std::string> f, const MechCell& m) {
+    for (std::string x : {fmt::format("{}", m.learned), fmt::format("{} ({})", m.switching, m.switching_raw),
+                          fmt::format("{} ({})", m.sp_lc, m.sp_lc_raw), fmt::format("{} ({})", m.lc_sp, m.lc_sp_raw),
+                          num(m.test.observed_median), num(m.test.null_median),
+                          m.test.switches ? num(m.test.p_value) : std::string()})
+      f.push_back(std::move(x));
+    return fmt::format("{}{}{}", open, fmt::join(f, sep), eol);
+  };
+  std::string o;
+  for (std::size_t k = 0; k < cells.size(); ++k) {
+    std::vector<std::string> lead;
+    for (const double v : r.cells[k].axis_values) lead.push_back(num(v));
+    o += row(lead, cells[k]);
+  }
+  return o + std::string(before_all) + row(std::vector<std::string>(r.axis_names.size(), "all"), all);
+}
+
+}  // namespace
 
 void mechanism_report(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisReport& r) {
   const Campaign& c = in.campaign;
@@ -266,9 +293,10 @@ void mechanism_report(const AnalysisInput& in, const AnalyzeOptions& opt, Analys
       num(every), all.learned, all.switching, all.switching_raw, all.sp_lc, all.lc_sp, all.sp_lc_raw, all.lc_sp_raw);
   if (t.switches > 0)
     r.section.text += fmt::format(
-        "  switch-jump    median distance {} epochs vs null {} ({} switches with a jump, p = {}; window {}, "
-        "factor {})\n",
-        num(t.observed_median), num(t.null_median), t.switches, num(t.p_value), num(window), num(factor));
+        "  switch-jump    median distance {} epochs vs null {} ({} switches with a jump, p = {}; within the "
+        "window: {:.1f} % vs null {:.1f} %; window {}, factor {})\n",
+        num(t.observed_median), num(t.null_median), t.switches, num(t.p_value), 100 * t.observed_within,
+        100 * t.null_within, num(window), num(factor));
 
   std::string md = "## Mechanism evolution during training (SPEC §3.8)\n\n";
   md += fmt::format(
@@ -281,19 +309,7 @@ void mechanism_report(const AnalysisInput& in, const AnalyzeOptions& opt, Analys
   for (const std::string& a : r.axis_names) { head += " " + a + " |"; rule += "---|"; }
   md += head + " learned | switching (raw) | SP→LC (raw) | LC→SP (raw) | median distance | null median | p |\n";
   md += rule + "---|---|---|---|---|---|---|\n";
-  const auto md_row = [&](const std::vector<std::string>& lead, const MechCell& m) {
-    std::string o = "|";
-    for (const std::string& v : lead) o += " " + v + " |";
-    return o + fmt::format(" {} | {} ({}) | {} ({}) | {} ({}) | {} | {} | {} |\n", m.learned, m.switching,
-                           m.switching_raw, m.sp_lc, m.sp_lc_raw, m.lc_sp, m.lc_sp_raw, num(m.test.observed_median),
-                           num(m.test.null_median), m.test.switches ? num(m.test.p_value) : std::string());
-  };
-  for (std::size_t k = 0; k < cells.size(); ++k) {
-    std::vector<std::string> lead;
-    for (const double v : r.cells[k].axis_values) lead.push_back(num(v));
-    md += md_row(lead, cells[k]);
-  }
-  md += md_row(std::vector<std::string>(r.axis_names.size(), "all"), all);
+  md += table_rows(cells, all, r, "| ", " | ", " |\n");
   r.section.markdown += md;
 
   std::string tex = "\\begin{table}\n\\centering\n\\begin{tabular}{" + std::string(r.axis_names.size(), 'r') +
@@ -301,19 +317,7 @@ void mechanism_report(const AnalysisInput& in, const AnalyzeOptions& opt, Analys
   for (const std::string& a : r.axis_names) tex += a + " & ";
   tex += "learned & switching (raw) & SP$\\to$LC (raw) & LC$\\to$SP (raw) & median dist. & null median & $p$ "
          "\\\\\n\\midrule\n";
-  const auto tex_row = [&](const std::vector<std::string>& lead, const MechCell& m) {
-    std::string o;
-    for (const std::string& v : lead) o += v + " & ";
-    return o + fmt::format("{} & {} ({}) & {} ({}) & {} ({}) & {} & {} & {} \\\\\n", m.learned, m.switching,
-                           m.switching_raw, m.sp_lc, m.sp_lc_raw, m.lc_sp, m.lc_sp_raw, num(m.test.observed_median),
-                           num(m.test.null_median), m.test.switches ? num(m.test.p_value) : std::string());
-  };
-  for (std::size_t k = 0; k < cells.size(); ++k) {
-    std::vector<std::string> lead;
-    for (const double v : r.cells[k].axis_values) lead.push_back(num(v));
-    tex += tex_row(lead, cells[k]);
-  }
-  tex += "\\midrule\n" + tex_row(std::vector<std::string>(r.axis_names.size(), "all"), all);
+  tex += table_rows(cells, all, r, "", " & ", " \\\\\n", "\\midrule\n");
   tex += "\\bottomrule\n\\end{tabular}\n";
   tex += fmt::format(
       "\\caption{{Mechanism switches during training (SPEC \\S3.8), networks learned at the end. Snapshots every "
