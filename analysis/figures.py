@@ -20,6 +20,10 @@ PNG and PDF:
   free_run          free-run read-out and top-2 PC trajectories of one LC and
                     one SP network, simulated noise-free in numpy from the
                     stored final weights (SPEC §2, §3.5)
+  mechanism_examples, switch_jump_distance
+                    (campaigns with output.snapshots, SPEC §3.8) from
+                    analysis/mechanism.py: loss curves with the class of
+                    every snapshot, and switch-to-jump distances vs the null
 
 What is family-specific (fraction learned instead of classes, axis labels,
 the free-run simulation of its model, its own figures) comes from the
@@ -578,6 +582,12 @@ def main():
                     warn(f"{fig.__name__} failed: {type(e).__name__}: {e}")
     else:
         warn(f"{h5} does not exist (run `memphase gather {a.dir}`): only the phase diagram and scaling plot")
+    if "mechanism" in summary:  # output.snapshots (SPEC §3.8): analysis/mechanism.py
+        import mechanism
+        try:
+            mechanism.render(summary, a.dir, out, formats)
+        except Exception as e:
+            warn(f"mechanism figures failed: {type(e).__name__}: {e}")
     return 0 if all(essential) else 1
 
 

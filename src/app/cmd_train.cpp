@@ -32,7 +32,7 @@ struct TrainFlags {
       weight_decay;
   std::optional<std::int64_t> epochs;
   std::optional<std::uint64_t> seed;
-  std::optional<int> n, reps, record_every;
+  std::optional<int> n, reps, record_every, snapshots;
   int progress_every = 0;
   std::string command_line;
 };
@@ -76,6 +76,12 @@ int run_train(const TrainFlags& f) {
     if (v) set_section_field(spec, axis, field, *v);
   if (f.seed) spec.config->set_seed(*f.seed);
   if (f.record_every) spec.config->set_record_every(*f.record_every);
+  if (f.snapshots) {
+    if (*f.snapshots < 0) throw ConfigError(fmt::format("--snapshots must be >= 0 (0: off) (got {})", *f.snapshots));
+    if (!spec.config->set_snapshots(*f.snapshots))
+      throw ConfigError(fmt::format("--snapshots: family {} has no PSD classifier to snapshot (got {})",
+                                    spec.family->id(), *f.snapshots));
+  }
   validate(spec, f.config.empty() ? std::string("command line") : f.config + " + command line");
   // An absurd size (e.g. --delay 1e9) is refused as `memphase run` refuses it
   // (engine/cost.hpp task_memory_check), before anything is allocated.
@@ -142,6 +148,8 @@ void add_train_command(CLI::App& app, int& exit_code) {
   c->add_option("--n", f->n, "hidden units");
   c->add_option("--reps", f->reps, "copies of each trial type (batch = 2 reps)");
   c->add_option("--record-every", f->record_every, "keep every k-th epoch of the curves in the file");
+  c->add_option("--snapshots", f->snapshots,
+                 "classify the current network every k epochs and at the end (SPEC §3.8; 0: off)");
   c->add_option("--progress-every", f->progress_every, "log every k epochs (default: 10 lines)");
   c->callback([f, &exit_code, &app]() {
     f->command_line = "memphase train";

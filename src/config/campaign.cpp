@@ -521,6 +521,7 @@ std::string canonical_text(const Campaign& c) {
     if (std::find(swept.begin(), swept.end(), key) == swept.end()) line(key, value);
   }
   line("output.record_every", fmt::format("{}", c.output.record_every));
+  if (c.output.snapshots > 0) line("output.snapshots", fmt::format("{}", c.output.snapshots));
   std::vector<std::string> weights;
   if (c.output.keep_initial) weights.emplace_back("initial");
   if (c.output.keep_final) weights.emplace_back("final");
@@ -614,6 +615,10 @@ void read_output(MapReader& top, OutputPolicy& o, Diagnostics& diag) {
   if (m.read("record_every", o.record_every) && o.record_every < 1) {
     diag.error(m.location("record_every"),
                fmt::format("output.record_every must be >= 1 (got {})", o.record_every));
+  }
+  if (m.read("snapshots", o.snapshots) && o.snapshots < 0) {
+    diag.error(m.location("snapshots"),
+               fmt::format("output.snapshots must be >= 0 (0: off) (got {})", o.snapshots));
   }
   if (m.has("weights")) {
     const YAML::Node w = m.find("weights");
@@ -745,6 +750,12 @@ Campaign parse_campaign(const std::string& yaml_text, const std::string& source,
   read_output(top, c.output, diag);
   read_checkpoint(top, c.checkpoint, diag);
   c.base.config->set_record_every(c.output.record_every);
+  if (c.output.snapshots > 0 && has_family && family_ok && !c.base.config->set_snapshots(c.output.snapshots)) {
+    diag.error(top.location("output"),
+               fmt::format("output.snapshots is only used by families with the PSD classifier of SPEC §3.5; "
+                           "family '{}' has none (got {})",
+                           c.family, c.output.snapshots));
+  }
 
   std::vector<std::vector<Value>> axis_values;
   if (!grid_node.IsDefined()) {

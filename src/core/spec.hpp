@@ -4,12 +4,14 @@
 // the engine never looks into. A TaskSpec is a value: copying it copies the
 // configuration.
 //
-// The engine needs four things of any configuration, and only these:
+// The engine needs five things of any configuration, and only these:
 //   * its canonical encoding (the task key is the XXH64 of those bytes: a
 //     contract, see tests/unit/config/compat_keys_test.cpp);
 //   * the network seed (a campaign's `seeds` set it, task by task);
 //   * the curve stride record_every (a campaign's output.record_every sets it;
-//     journals and campaign.h5 keep every record_every-th curve point).
+//     journals and campaign.h5 keep every record_every-th curve point);
+//   * the snapshot interval of SPEC §3.8 (output.snapshots), for the
+//     families that have the PSD classifier.
 // Everything else (parsing, checking, grid axes, planned epochs, cost,
 // running, output schema, report) is asked of the family.
 #include <cstdint>
@@ -38,6 +40,14 @@ class FamilyConfig {
   /// Keep every k-th epoch of the curves in journals and output files.
   virtual int record_every() const = 0;
   virtual void set_record_every(int k) = 0;
+  /// Mechanism snapshots every k epochs (SPEC §3.8; a campaign's
+  /// output.snapshots; 0: off). Not part of the encoding: snapshots do not
+  /// change the training, only add tables to the result (the campaign's
+  /// canonical text carries k > 0, so its config hash does change). A family
+  /// without the PSD classifier keeps the defaults: set_snapshots(k > 0)
+  /// returns false and the campaign refuses the key.
+  virtual int snapshots() const { return 0; }
+  virtual bool set_snapshots(int k) { return k == 0; }
 };
 
 /// One task: a family and its configuration.

@@ -33,6 +33,9 @@ struct CheckpointPolicy {
 
 struct OutputPolicy {
   int record_every = 1;
+  /// Mechanism snapshots every k epochs (SPEC §3.8); 0 (default): off, and
+  /// absent from the canonical text, so existing config hashes stay.
+  int snapshots = 0;
   bool keep_initial = true;
   bool keep_final = true;
 };

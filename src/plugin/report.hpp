@@ -128,6 +128,8 @@ struct ReportSection {
   std::string json_key;   ///< summary.json member holding `json` ("" : none)
   std::string json;       ///< a JSON value (text)
   std::vector<std::pair<std::string, std::string>> files;  ///< analysis/<name> -> contents
+  /// Appended to scaling.md / scaling.tex (a section of the report; "": none).
+  std::string markdown, latex;
 };
 
 struct AnalysisReport {

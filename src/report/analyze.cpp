@@ -661,6 +661,7 @@ std::string scaling_markdown(const AnalysisInput& in, const AnalysisReport& r) {
       r.done, r.tasks, r.complete() ? "" : " (partial campaign)", r.options.boot.resamples,
       r.options.boot.seed, c.hash, short_version(in.code_version), short_version(code_version_string()),
       in.reclassified ? " (classes recomputed with --reclassify)" : "");
+  if (!r.section.markdown.empty()) o += "\n" + r.section.markdown;
   return o;
 }
 
@@ -715,6 +716,7 @@ std::string scaling_latex(const AnalysisInput& in, const AnalysisReport& r) {
       "Campaign hash \\texttt{{{}}}.}}\n",
       esc(c.name), esc(c.family), r.done, r.tasks, r.options.boot.resamples, c.hash);
   o += "\\end{table}\n";
+  if (!r.section.latex.empty()) o += "\n" + r.section.latex;
   return o;
 }
 

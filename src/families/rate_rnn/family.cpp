@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "delayed_cue/mechanism_report.hpp"
 #include "delayed_cue/scaling_report.hpp"
 #include "delayed_cue/trial.hpp"
 #include "families/rate_rnn/bptt.hpp"
@@ -209,6 +210,7 @@ class RateRnnFamily final : public Family {
     else
       beta_fits(in, opt, r, c.task.post > 0.0);
     r.section.text = outcome_lines(r, no_memory);
+    mechanism_report(in, opt, r);  // campaigns with output.snapshots (SPEC §3.8)
   }
   std::optional<std::string> refuse_reanalysis(std::string_view) const override { return std::nullopt; }
   Classification reclassify(const TaskSpec& spec, const TaskResult& r, const ClassifyOptions& o) const override {

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "core/bytes.hpp"
 #include "core/error.hpp"
+#include "delayed_cue/snapshots.hpp"
 #include "delayed_cue/trial.hpp"
 #include "families/rate_rnn/rate_rnn.hpp"
 
@@ -68,20 +70,50 @@ TaskResult run_task(const TaskSpec& spec, const ClassifyOptions& o) {
 
 std::optional<TaskResult> run_rate_rnn(const TaskSpec& spec, RunControl* ctl) {
   Trainer trainer(spec);
-  TrainState s = ctl && ctl->resume ? decode_state(*ctl->resume, "checkpoint") : trainer.start();
+  const rate_rnn::Config& cfg = trainer.config();
+  // Mechanism snapshots (SPEC §3.8, output.snapshots): classify the current
+  // weights every k epochs and at the last one, from their own streams (the
+  // training noise is untouched). Off: the state is the TrainState alone,
+  // byte for byte what it was before snapshots existed.
+  SnapshotRecorder snaps(cfg.snapshot_every, cfg.train.seed);
+  TrainState s;
+  if (ctl && ctl->resume) {
+    ByteReader r(*ctl->resume, "checkpoint");
+    s = get_state(r, "checkpoint");
+    if (snaps.on()) snaps.get(r);
+    if (!r.done()) throw IoError("checkpoint: corrupt checkpoint (trailing bytes)");
+  } else {
+    s = trainer.start();
+  }
   // Every completed epoch of an unfinished training made one update: an Adam
   // state must have exactly s.epoch steps, an SGD state none.
-  const bool adam = trainer.config().train.optimizer == Optimizer::adam;
+  const bool adam = cfg.train.optimizer == Optimizer::adam;
   if (!s.finished && s.adam.step != (adam ? s.epoch : 0))
     throw IoError(fmt::format("checkpoint: optimiser state of another optimiser ({} Adam steps at epoch {}, "
                               "train.optimizer {})", s.adam.step, s.epoch, adam ? "adam" : "sgd"));
+  const auto snapshot = [&] {
+    if (!snaps.due(s.epoch, s.finished)) return;
+    const TrialLayout& L = trainer.layout();
+    snaps.take(s.epoch, s.curves, [&](Rng& rng) {
+      return free_run(s.params, cfg.model, L.n_cue, /*cue_type=*/0, ClassifyOptions{}.free_run_factor * L.steps, rng);
+    });
+  };
   while (!trainer.advance(s, 1)) {
+    snapshot();
     const RunAction a = poll_control(ctl, s.epoch, &s.curves);
     if (a == RunAction::go_on) continue;
-    if (ctl->save) ctl->save(encode_state(s));
+    if (ctl->save) {
+      ByteWriter w;
+      put_state(w, s);
+      if (snaps.on()) snaps.put(w);
+      ctl->save(w.take());
+    }
     if (a == RunAction::stop) return std::nullopt;
   }
-  return finish_task(trainer, std::move(s));
+  snapshot();
+  TaskResult r = finish_task(trainer, std::move(s));
+  snaps.finish(r.curves.loss, r.extras);
+  return r;
 }
 
 }  // namespace memphase

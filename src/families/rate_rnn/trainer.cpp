@@ -25,8 +25,7 @@ TrainState Trainer::start() const {
   return s;
 }
 
-std::string encode_state(const TrainState& s) {
-  ByteWriter w;
+void put_state(ByteWriter& w, const TrainState& s) {
   w.put(kTrainStateFormat);
   put(w, s.initial);
   put(w, s.params);
@@ -43,11 +42,15 @@ std::string encode_state(const TrainState& s) {
     put(w, s.adam.m);
     put(w, s.adam.v);
   }
+}
+
+std::string encode_state(const TrainState& s) {
+  ByteWriter w;
+  put_state(w, s);
   return w.take();
 }
 
-TrainState decode_state(std::string_view bytes, const std::string& what) {
-  ByteReader r(bytes, what);
+TrainState get_state(ByteReader& r, const std::string& what) {
   if (r.remaining() < sizeof(kTrainStateFormat) || r.get<std::uint64_t>() != kTrainStateFormat)
     throw IoError(what + ": checkpoint of another format (not a counter-based-noise training state, e.g. "
                          "from a memphase before issue 15)");
@@ -68,9 +71,15 @@ TrainState decode_state(std::string_view bytes, const std::string& what) {
     get(r, s.adam.m);
     get(r, s.adam.v);
   }
-  if (!r.done()) throw IoError(what + ": corrupt checkpoint (trailing bytes)");
   if (static_cast<std::int64_t>(s.curves.size()) != s.epoch)
     throw IoError(what + ": corrupt checkpoint (curve length != epoch)");
+  return s;
+}
+
+TrainState decode_state(std::string_view bytes, const std::string& what) {
+  ByteReader r(bytes, what);
+  TrainState s = get_state(r, what);
+  if (!r.done()) throw IoError(what + ": corrupt checkpoint (trailing bytes)");
   return s;
 }
 

@@ -42,6 +42,10 @@ struct TrainState {
 /// engine then restarts that task from scratch (a bad_checkpoint event).
 std::string encode_state(const TrainState& s);
 TrainState decode_state(std::string_view bytes, const std::string& what);
+/// The same from a reader, which may hold more bytes after the state (the
+/// runner's snapshot block, delayed_cue/snapshots.hpp).
+void put_state(ByteWriter& w, const TrainState& s);
+TrainState get_state(ByteReader& r, const std::string& what);
 
 /// First 8 bytes of an encoded TrainState: "MPTS" + format 2 (counter-based
 /// noise, no RNG state). Format 1 had no tag: it began with W_in's row count.

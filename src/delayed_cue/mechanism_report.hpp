@@ -1,0 +1,51 @@
+#pragma once
+// The report of mechanism evolution during training (SPEC §3.8), for every
+// family whose tasks carry the "snapshots" and "loss_jumps" tables of
+// delayed_cue/snapshots.hpp: per grid cell, the learned networks, the
+// networks that switch, SP->LC and LC->SP counts (debounced and raw), and
+// the epoch distance from each switch to the nearest loss jump of the same
+// network against a null of random epochs (docs/analysis-outputs.md,
+// "Mechanism evolution").
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "delayed_cue/snapshots.hpp"
+#include "plugin/report.hpp"
+
+namespace memphase {
+
+/// Distance (epochs) from `epoch` to the nearest of `jumps` (their epoch
+/// fields); -1 when there is none.
+std::int64_t jump_distance(std::int64_t epoch, std::span<const std::int64_t> jumps);
+
+/// Monte-Carlo test of "switches sit closer to loss jumps than random
+/// epochs". Each switch i has its observed distance d_i and the epochs at
+/// which a switch of its network could have been seen (`eligible[i]`: the
+/// network's learned snapshots but its first) with the network's jumps. One
+/// null draw replaces every switch's epoch by a uniform pick from its own
+/// eligible epochs; over `draws` draws: the pooled null median distance and
+/// p = (1 + #{draws with median <= observed median}) / (draws + 1)
+/// (one-sided: small when switches are nearer to jumps than chance).
+struct NullTest {
+  std::int64_t switches = 0;  ///< with at least one jump in their network
+  double observed_median = 0.0, null_median = 0.0;
+  double observed_within = 0.0, null_within = 0.0;  ///< share of distances <= window
+  double p_value = 1.0;
+  std::int64_t draws = 0;
+};
+struct SwitchSample {
+  std::int64_t distance = 0;
+  std::vector<std::int64_t> eligible;
+  std::vector<std::int64_t> jumps;
+};
+NullTest null_test(std::span<const SwitchSample> s, std::int64_t window, std::int64_t draws, std::uint64_t seed);
+
+/// Adds the mechanism section to `r` when any task carries a snapshots
+/// table: the files mechanism.csv (per cell and an "all" row) and
+/// mechanism_switches.csv (one row per debounced switch), the summary.json
+/// member "mechanism", a Markdown and a LaTeX section, and a printed line.
+/// Sets r.section.json_key; appends to r.section.text, markdown, latex.
+void mechanism_report(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisReport& r);
+
+}  // namespace memphase
