@@ -34,8 +34,8 @@ struct Rank2Config {
   /// Early stop: end training after the first epoch whose loss (before its
   /// update) is below early_stop · loss(epoch 0); 0 = off.
   double early_stop = 0.0;
-  int diag_every = 0;   ///< latent diagnostics every k epochs and at the end (0: only at the end)
-  int flow_grid = 21;   ///< flow field F(κ) on flow_grid × flow_grid points around the trajectory
+  int diag_every = 0;  ///< latent diagnostics every k epochs and at the end (0: only at the end)
+  int flow_grid = 21;  ///< flow field F(κ) on flow_grid × flow_grid points around the trajectory
 };
 
 namespace rank2 {
@@ -48,7 +48,10 @@ struct Config : SectionsConfig<Config> {
   void encode(ByteWriter& w) const override {
     const Rank2Config& r = rank2;
     w.put(kTag);
-    w.put(r.variant); w.put(r.early_stop); w.put(r.diag_every); w.put(r.flow_grid);
+    w.put(r.variant);
+    w.put(r.early_stop);
+    w.put(r.diag_every);
+    w.put(r.flow_grid);
     encode_sections(w, *this);
   }
 };

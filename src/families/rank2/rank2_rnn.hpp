@@ -49,7 +49,9 @@ struct Rank2Task {
 
   int total() const { return layout.total(); }
   /// Target y_t, t = 1..total.
-  double target(int t) const { return t > layout.t_disc && t <= layout.t_disc + layout.n_on ? 1.0 : 0.0; }
+  double target(int t) const {
+    return t > layout.t_disc && t <= layout.t_disc + layout.n_on ? 1.0 : 0.0;
+  }
   /// Loss weight w_t, t = 1..total.
   double weight(int t) const;
 };
@@ -111,12 +113,27 @@ class Rank2Net {
   /// given) receives the forward pass it was computed from.
   Params gradient(Rank2Forward<S>* fwd = nullptr) const;
   /// Plain SGD p ← p - lr ∇L; no update if the loss or gradient is not finite.
+  /// Reuses the net's buffers: no allocation after the first call.
   Rank2Step sgd_step(double lr);
 
  private:
+  /// Buffers of the BPTT (sized on first use).
+  struct Work {
+    Mat<S> nT;         ///< N×2: nᵀ (contiguous rows of n)
+    Mat<S> gnT;        ///< N×2: dL/dnᵀ
+    Mat<S> gk;         ///< 2×(total+1): dL/dκ_t
+    Vec<S> e;          ///< total+1: dL/d(w_out·κ_t + b_out)
+    Vec<S> gx, delta;  ///< N
+  };
+  void forward_into(Rank2Forward<S>& f, Work& w) const;
+  void gradient_into(Rank2Forward<S>& f, Params& g, Work& w) const;
+
   Params p_;
   Vec<S> x0_;
   Rank2Task task_;
+  Rank2Forward<S> fwd_;  ///< buffers of sgd_step
+  Params grad_;
+  Work work_;
 };
 
 // -------------------------------------------------------- latent circuit --

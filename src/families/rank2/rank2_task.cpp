@@ -36,8 +36,14 @@ std::string encode(const State& s) {
   ByteWriter w;
   w.put(kStateTag);
   put(w, s.r);
-  w.put(s.epoch); w.put_vector(s.params); w.put(s.loss0); w.put(static_cast<std::int8_t>(s.pending));
-  w.put(s.pend_loss); w.put(s.pend_acc); w.put(s.pend_gn); w.put(s.seconds);
+  w.put(s.epoch);
+  w.put_vector(s.params);
+  w.put(s.loss0);
+  w.put(static_cast<std::int8_t>(s.pending));
+  w.put(s.pend_loss);
+  w.put(s.pend_acc);
+  w.put(s.pend_gn);
+  w.put(s.seconds);
   return w.take();
 }
 
@@ -52,9 +58,13 @@ State decode(const std::string& bytes, const TaskSpec& spec) {
   if (rd.get<std::uint32_t>() != kStateTag) rd.fail("rank2 state marker");
   State s;
   get(rd, s.r, [](ByteReader& r) { return rank2::family().decode(r); });
-  s.epoch = rd.get<std::int64_t>(); s.params = rd.get_vector<double>(); s.loss0 = rd.get<double>();
+  s.epoch = rd.get<std::int64_t>();
+  s.params = rd.get_vector<double>();
+  s.loss0 = rd.get<double>();
   s.pending = rd.get<std::int8_t>() != 0;
-  s.pend_loss = rd.get<double>(); s.pend_acc = rd.get<double>(); s.pend_gn = rd.get<double>();
+  s.pend_loss = rd.get<double>();
+  s.pend_acc = rd.get<double>();
+  s.pend_gn = rd.get<double>();
   s.seconds = rd.get<double>();
   if (!rd.done()) rd.fail("trailing bytes");
   if (spec_bytes(s.r.spec) != spec_bytes(spec)) rd.fail("state of another task");
@@ -65,7 +75,8 @@ State decode(const std::string& bytes, const TaskSpec& spec) {
 template <class V>
 std::vector<float> to_float(const V& v) {
   std::vector<float> out(static_cast<std::size_t>(v.size()));
-  for (Eigen::Index i = 0; i < v.size(); ++i) out[static_cast<std::size_t>(i)] = static_cast<float>(v(i));
+  for (Eigen::Index i = 0; i < v.size(); ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<float>(v(i));
   return out;
 }
 
@@ -83,7 +94,8 @@ struct Snapshot {
 
 /// The latent diagnostics of the current network at `epoch` (tables of the
 /// header), and its class.
-Snapshot diagnose(const Rank2Net<float>& net, const Rank2Config& cfg, std::int64_t epoch, Extras& x) {
+Snapshot diagnose(const Rank2Net<float>& net, const Rank2Config& cfg, std::int64_t epoch,
+                  Extras& x) {
   const Rank2Params<double> p = net.params().to_double();
   const Rank2Task& task = net.task();
   const int T = task.total();
@@ -119,8 +131,9 @@ Snapshot diagnose(const Rank2Net<float>& net, const Rank2Config& cfg, std::int64
       }
   }
   // Slow points: every fixed point lies in [-B, B]², B = max_i ||n_i||_1.
-  Table& sp = table(x, "slow_points",
-                    {"epoch", "k1", "k2", "speed", "eig1_re", "eig1_im", "eig2_re", "eig2_im", "converged"});
+  Table& sp = table(
+      x, "slow_points",
+      {"epoch", "k1", "k2", "speed", "eig1_re", "eig1_im", "eig2_re", "eig2_im", "converged"});
   double B = p.n.cwiseAbs().rowwise().sum().maxCoeff();
   if (K.allFinite()) B = std::max(B, K.cwiseAbs().maxCoeff());
   if (std::isfinite(B) && B > 0.0) {
@@ -131,15 +144,18 @@ Snapshot diagnose(const Rank2Net<float>& net, const Rank2Config& cfg, std::int64
     const std::vector<SlowPoint> pts = find_slow_points(p.m, p.n, p.b, so);
     for (std::size_t i = 0; i < pts.size() && i < kSlowRows; ++i) {
       const SlowPoint& s = pts[i];
-      sp.add_row({e, s.kappa(0), s.kappa(1), s.speed, s.eigenvalues(0).real(), s.eigenvalues(0).imag(),
-                  s.eigenvalues(1).real(), s.eigenvalues(1).imag(), s.converged ? 1.0 : 0.0});
+      sp.add_row({e, s.kappa(0), s.kappa(1), s.speed, s.eigenvalues(0).real(),
+                  s.eigenvalues(0).imag(), s.eigenvalues(1).real(), s.eigenvalues(1).imag(),
+                  s.converged ? 1.0 : 0.0});
     }
     for (const SlowPoint& s : pts) snap.fixed_points += s.speed < kFixedSpeed ? 1 : 0;
   }
-  Table& la = table(x, "latent", {"epoch", "loss", "accuracy", "w1", "w2", "b_out", "rho", "lambda1",
-                                  "latent_class", "amplitude", "fixed_points"});
-  la.add_row({e, fwd.loss, fwd.accuracy, p.w_out(0), p.w_out(1), p.b_out, snap.cls.rho, snap.cls.lambda1,
-              static_cast<double>(snap.cls.net_class), snap.cls.amplitude, static_cast<double>(snap.fixed_points)});
+  Table& la = table(x, "latent",
+                    {"epoch", "loss", "accuracy", "w1", "w2", "b_out", "rho", "lambda1",
+                     "latent_class", "amplitude", "fixed_points"});
+  la.add_row({e, fwd.loss, fwd.accuracy, p.w_out(0), p.w_out(1), p.b_out, snap.cls.rho,
+              snap.cls.lambda1, static_cast<double>(snap.cls.net_class), snap.cls.amplitude,
+              static_cast<double>(snap.fixed_points)});
   return snap;
 }
 
@@ -157,7 +173,8 @@ std::optional<TaskResult> run_rank2_task(const TaskSpec& task, RunControl* ctl) 
   State s;
   if (ctl && ctl->resume) {
     s = decode(*ctl->resume, task);
-    Vec<double> v = Eigen::Map<const Vec<double>>(s.params.data(), static_cast<Eigen::Index>(s.params.size()));
+    Vec<double> v =
+        Eigen::Map<const Vec<double>>(s.params.data(), static_cast<Eigen::Index>(s.params.size()));
     net.params().unpack(v.cast<float>());
   } else {
     s.r.spec = task;
@@ -171,7 +188,8 @@ std::optional<TaskResult> run_rank2_task(const TaskSpec& task, RunControl* ctl) 
   };
   bool stopped = false;
   while (s.epoch < E) {
-    if (cfg.diag_every > 0 && s.epoch % cfg.diag_every == 0) diagnose(net, cfg, s.epoch, s.r.extras);
+    if (cfg.diag_every > 0 && s.epoch % cfg.diag_every == 0)
+      diagnose(net, cfg, s.epoch, s.r.extras);
     const std::int64_t e = s.epoch;
     const Rank2Step st = net.sgd_step(spec.train.lr);
     if (!st.finite) {
@@ -236,8 +254,8 @@ std::optional<TaskResult> run_rank2_task(const TaskSpec& task, RunControl* ctl) 
     x.set("fixed_points", static_cast<double>(snap.fixed_points));
   } else {
     s.r.cls = Classification{};
-    for (const char* k : {"final_loss", "final_accuracy", "loss_ratio", "rho", "lambda1", "amplitude",
-                          "latent_class", "fixed_points"})
+    for (const char* k : {"final_loss", "final_accuracy", "loss_ratio", "rho", "lambda1",
+                          "amplitude", "latent_class", "fixed_points"})
       x.set(k, kNaN);
   }
   x.set("learned", s.r.cls.learned ? 1.0 : 0.0);

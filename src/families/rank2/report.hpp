@@ -20,7 +20,8 @@ namespace memphase::rank2 {
 
 struct ClassRow {
   std::vector<double> axis_values;  ///< grid order (all axes)
-  std::int64_t seeds = 0, done = 0, diverged = 0, learned = 0, lc = 0, sp = 0, fail = 0, stopped = 0;
+  std::int64_t seeds = 0, done = 0, diverged = 0, learned = 0, lc = 0, sp = 0, fail = 0,
+               stopped = 0;
   MetricStat stop_epoch;  ///< over the networks the early stop ended
   MetricStat epochs_run;  ///< over the done networks
   MetricStat final_loss;  ///< over the done, not diverged networks

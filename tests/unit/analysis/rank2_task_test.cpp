@@ -50,7 +50,8 @@ TEST(Rank2Task, MatchesTheModelsSgdLoop) {
   }
   const Vec<float> fin = net.params().pack();
   ASSERT_EQ(r.extras.final.size(), static_cast<std::size_t>(fin.size()));
-  for (Eigen::Index i = 0; i < fin.size(); ++i) EXPECT_EQ(r.extras.final[static_cast<std::size_t>(i)], fin(i));
+  for (Eigen::Index i = 0; i < fin.size(); ++i)
+    EXPECT_EQ(r.extras.final[static_cast<std::size_t>(i)], fin(i));
   EXPECT_EQ(r.extras.metric("final_loss"), net.forward().loss);
   EXPECT_EQ(r.extras.metric("epochs_run"), 300.0);
   EXPECT_EQ(r.extras.metric("stopped"), 0.0);
@@ -67,7 +68,8 @@ TEST(Rank2Task, EarlyStopEndsAfterTheFirstEpochBelowTheRatio) {
   EXPECT_EQ(r.extras.metric("stop_epoch"), static_cast<double>(n));
   const double loss0 = r.curves.loss[0];
   EXPECT_LT(r.curves.loss[n - 1], 0.3 * loss0 * (1 + 1e-6));
-  for (std::size_t e = 0; e + 1 < n; ++e) ASSERT_GE(r.curves.loss[e], 0.3 * loss0 * (1 - 1e-6)) << e;
+  for (std::size_t e = 0; e + 1 < n; ++e)
+    ASSERT_GE(r.curves.loss[e], 0.3 * loss0 * (1 - 1e-6)) << e;
   EXPECT_LT(r.epochs_run, 100000);
   // Without the early stop the same network goes on (same curve up to there).
   TaskSpec longer = spec(static_cast<std::int64_t>(n) + 20, 1, 1.0);
@@ -162,8 +164,10 @@ TEST(Rank2Task, DiagnosticTablesEveryDiagEpochAndAtTheEnd) {
   EXPECT_EQ(r.extras.metric("rho"), la->data[3 * w + 6]);
   EXPECT_EQ(r.extras.metric("lambda1"), la->data[3 * w + 7]);
   EXPECT_EQ(r.cls.learned, r.extras.metric("final_accuracy") == 1.0);
-  if (r.cls.learned) EXPECT_EQ(static_cast<double>(r.cls.net_class), r.extras.metric("latent_class"));
-  else EXPECT_EQ(r.cls.net_class, NetClass::fail);
+  if (r.cls.learned)
+    EXPECT_EQ(static_cast<double>(r.cls.net_class), r.extras.metric("latent_class"));
+  else
+    EXPECT_EQ(r.cls.net_class, NetClass::fail);
 }
 
 TEST(Rank2Task, AnAbsurdLearningRateIsAnOutcomeNotACrash) {

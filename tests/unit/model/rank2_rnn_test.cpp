@@ -6,10 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <Eigen/Eigenvalues>
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <Eigen/Eigenvalues>
 #include <numbers>
 
 #include "core/rng.hpp"
@@ -44,7 +44,8 @@ TEST(Rank2Task, VariantLayoutsTargetsAndWeightsAreSpec7) {
 
 TEST(Rank2Net, InitDependsOnSeedOnlyInTheDocumentedDrawOrder) {
   const Rank2Task task = task_of(Rank2Variant::a);
-  const auto a = Rank2Net<double>::init(20, 7, task), b = Rank2Net<double>::init(20, 7, task_of(Rank2Variant::d));
+  const auto a = Rank2Net<double>::init(20, 7, task),
+             b = Rank2Net<double>::init(20, 7, task_of(Rank2Variant::d));
   EXPECT_EQ(a.params().pack(), b.params().pack());
   EXPECT_EQ(a.x0(), b.x0());
   EXPECT_NE(a.params().pack(), Rank2Net<double>::init(20, 8, task).params().pack());
@@ -106,8 +107,9 @@ void check_gradient(const Rank2Net<double>& net, const char* what) {
   go << g.b_out;
   gofd << gfd.b_out;
   const double eo = test::max_rel_error(go, gofd);
-  std::printf("gradient check (%s): max relative error m %.2e, n %.2e, b %.2e, w_out %.2e, b_out %.2e\n", what, em,
-              en, eb, ew, eo);
+  std::printf(
+      "gradient check (%s): max relative error m %.2e, n %.2e, b %.2e, w_out %.2e, b_out %.2e\n",
+      what, em, en, eb, ew, eo);
   EXPECT_LT(em, 1e-6);
   EXPECT_LT(en, 1e-6);
   EXPECT_LT(eb, 1e-6);
@@ -118,7 +120,8 @@ void check_gradient(const Rank2Net<double>& net, const char* what) {
 }
 
 TEST(Rank2Gradient, MatchesFiniteDifferencesAtInitInEveryVariant) {
-  for (const Rank2Variant v : {Rank2Variant::a, Rank2Variant::b, Rank2Variant::c, Rank2Variant::d}) {
+  for (const Rank2Variant v :
+       {Rank2Variant::a, Rank2Variant::b, Rank2Variant::c, Rank2Variant::d}) {
     auto net = Rank2Net<double>::init(40, 11, task_of(v));
     net.params().b.setConstant(0.05);
     check_gradient(net, "init");
@@ -178,7 +181,8 @@ TEST(Rank2Classifier, ARotationIsALimitCycleWithZeroLyapunovExponent) {
   k0 << 1.0, 0.3;
   c << 0.4, -0.2;
   const LatentClass lc = classify_latent(linear_map(R, c), k0, 17);
-  std::printf("rotation: rho %.4f lambda1 %.2e class %d\n", lc.rho, lc.lambda1, static_cast<int>(lc.net_class));
+  std::printf("rotation: rho %.4f lambda1 %.2e class %d\n", lc.rho, lc.lambda1,
+              static_cast<int>(lc.net_class));
   EXPECT_EQ(lc.net_class, NetClass::lc);
   EXPECT_LT(lc.rho, 0.5);
   EXPECT_LT(std::abs(lc.lambda1), 1e-10);
@@ -192,7 +196,8 @@ TEST(Rank2Classifier, ADecayToAFixedPointIsASlowPointWithNegativeExponent) {
   k0 << 1.5, -1.0;
   c << 0.3, 0.6;
   const LatentClass lc = classify_latent(linear_map(A, c), k0, 17);
-  const double expect = std::log(Eigen::EigenSolver<Mat<double>>(A).eigenvalues().cwiseAbs().maxCoeff());
+  const double expect =
+      std::log(Eigen::EigenSolver<Mat<double>>(A).eigenvalues().cwiseAbs().maxCoeff());
   std::printf("decay: rho %.4f lambda1 %.4f (log|eig| %.4f) class %d\n", lc.rho, lc.lambda1, expect,
               static_cast<int>(lc.net_class));
   EXPECT_EQ(lc.net_class, NetClass::sp);
@@ -228,13 +233,16 @@ TEST(Rank2Classifier, ANetworkWithAnUnstableFocusOscillatesAndOneWithAStableNode
   k0 << 0.3, 0.1;
   // g cos θ > 1: the origin is an unstable focus; tanh saturation bounds the
   // orbit: a limit cycle.
-  const LatentClass lc = classify_latent(rank2_latent_map(rotational_net(64, 2.0, std::numbers::pi / 4), 0.5), k0, 17);
-  std::printf("network LC: rho %.4f lambda1 %.2e amplitude %.3f\n", lc.rho, lc.lambda1, lc.amplitude);
+  const LatentClass lc =
+      classify_latent(rank2_latent_map(rotational_net(64, 2.0, std::numbers::pi / 4), 0.5), k0, 17);
+  std::printf("network LC: rho %.4f lambda1 %.2e amplitude %.3f\n", lc.rho, lc.lambda1,
+              lc.amplitude);
   EXPECT_EQ(lc.net_class, NetClass::lc);
   EXPECT_LT(std::abs(lc.lambda1), 5e-3);
   EXPECT_GT(lc.amplitude, 0.1);
   // g = 0.5, θ = 0: the origin is a stable node.
-  const LatentClass sp = classify_latent(rank2_latent_map(rotational_net(64, 0.5, 0.0), 0.5), k0, 17);
+  const LatentClass sp =
+      classify_latent(rank2_latent_map(rotational_net(64, 0.5, 0.0), 0.5), k0, 17);
   std::printf("network SP: rho %.4f lambda1 %.4f\n", sp.rho, sp.lambda1);
   EXPECT_EQ(sp.net_class, NetClass::sp);
   EXPECT_NEAR(sp.lambda1, std::log(0.75), 1e-3);  // map eigenvalue 1 + α(-1 + g)
