@@ -536,6 +536,17 @@ def free_run(f, out, formats):
     return save(fig, out, "free_run", formats)
 
 
+def family_module(summary):
+    """analysis/families/<id>.py of the campaign's family id (summary.json
+    campaign.family_id), imported, or None when there is none."""
+    fid = summary["campaign"].get("family_id", "")
+    here = os.path.dirname(os.path.abspath(__file__))
+    if not fid or not os.path.exists(os.path.join(here, "families", fid + ".py")):
+        return None
+    import importlib
+    return importlib.import_module("families." + fid)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dir", help="campaign directory (memphase run --out DIR)")
@@ -551,6 +562,9 @@ def main():
     out = a.out or os.path.join(adir, "figures")
     os.makedirs(out, exist_ok=True)
     formats = [x for x in a.formats.split(",") if x]
+    fam = family_module(summary)
+    if fam is not None:  # a family's own figures (analysis/families/<id>.py)
+        return 0 if fam.render(summary, a.dir, out, formats) > 0 else 1
     if "model" in summary:  # ghost / wcrnn families: no exponents, no LC/SP classes
         import model_figures
         # a one-axis grid (Fig. 4: recovery_c; Fig. 3A: lr) has no phase diagram to draw, nor
