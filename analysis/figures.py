@@ -550,6 +550,8 @@ def main():
     formats = [x for x in a.formats.split(",") if x]
     h5 = os.path.join(a.dir, "campaign.h5")
     fam = family_of(summary, h5)
+    if fam.render is not None:  # a family that draws all of its own figures (e.g. rank2)
+        return 0 if fam.render(summary, a.dir, out, formats) > 0 else 1
     if "model" in summary:  # ghost / wcrnn families: no exponents, no LC/SP classes
         import model_figures
         # a one-axis grid (Fig. 4: recovery_c; Fig. 3A: lr) has no phase diagram to draw, nor

@@ -18,6 +18,9 @@ A module <id>.py defines what it needs of (defaults in Family below):
   H5_FIGURES               names of figures.py's campaign.h5 figures it gets
   MODEL_FIGURES            model_figures functions (families whose summary
                            has a "model" member)
+  render(summary, dir, out, formats)
+                           draws ALL of the family's figures itself (returns
+                           how many); figures.py then draws nothing else
 
 Adding a family's figures = adding analysis/families/<id>.py.
 """
@@ -65,6 +68,10 @@ class Family:
     @property
     def model_figures(self):
         return self._get("MODEL_FIGURES", None)
+
+    @property
+    def render(self):
+        return self._get("render", None)
 
 
 def module_for(family_id="", preset=""):

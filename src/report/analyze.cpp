@@ -542,7 +542,7 @@ std::string summary_json(const AnalysisInput& in, const AnalysisReport& r) {
   j["created"] = utc_now_iso();
   j["campaign"] = {{"name", c.name},
                    {"family", c.family},
-                   {"family_id", std::string(c.base.family->id())},
+                   {"family_id", c.base.family ? std::string(c.base.family->id()) : std::string()},
                    {"config_hash", c.hash},
                    {"code_version", in.code_version},
                    {"analyze_version", code_version_string()}};

@@ -19,6 +19,12 @@ Checks per campaign (by name):
                           through phase 1; abrupt.csv consistent; figures
                           abrupt and latent_flow rendered.
   wcrnn-*-quick           eval metrics present; (p)sMNIST above chance (0.1).
+  rank2-fig2-quick,       class counts per cell add up to the seeds; the
+  rank2-fig3-quick        class of every network agrees with its last latent
+                          snapshot (LC/SP only when learned); trajectories of
+                          3·total + 1 points per snapshot; an early-stopped
+                          network's last loss is below early_stop·loss(0); the
+                          figures rank2_fig2/rank2_loss/rank2_classes rendered.
 Prints one summary line per campaign (numbers for the closing note).
 """
 import argparse
@@ -150,7 +156,57 @@ def check_wcrnn_lyapunov(d, s):
     return "max |λ - log|eig R|| by γ: " + ", ".join(f"{g:g}: {w:.2e}" for g, w in worst.items())
 
 
-CHECKS = {"wcrnn-lyapunov": check_wcrnn_lyapunov, "ghost-fig4-quick": check_fig4, "ghost-lr-sweep-quick": check_lr_sweep,
+def check_rank2(d, s):
+    rows = s["model"]["classes"]
+    for r in rows:
+        if not (r["lc"] + r["sp"] + r["fail"] + r["diverged"] == r["done"] == r["seeds"]):
+            raise SystemExit(f"FAIL: rank2: class counts do not add up: {r}")
+    totals = {0: 17, 1: 40, 2: 8, 3: 14}  # variant -> total steps (SPEC §7)
+    cfg = open(os.path.join(d, "campaign.yaml")).read()
+    base_variant = {"rank2-a": 0, "rank2-b": 1, "rank2-c": 2, "rank2-d": 3}[s["campaign"]["family"]]
+    stop = float(cfg.split("early_stop:")[1].split()[0]) if "early_stop:" in cfg else 0.0
+    with h5py.File(os.path.join(d, "campaign.h5"), "r") as f:
+        t = {}
+        for name in ("latent", "trajectory", "flow", "slow_points"):
+            if f"tables/{name}/data" not in f:
+                raise SystemExit(f"FAIL: rank2: table {name} missing")
+            g = f[f"tables/{name}"]
+            cols = g.attrs["columns"]
+            cols = (cols.decode() if isinstance(cols, bytes) else str(cols)).split(",")
+            t[name] = (cols, g["data"][:], g["offset"][:])
+        cls, learned, done = f["tasks/class"][:], f["tasks/learned"][:], f["tasks/done"][:]
+        variant = f["grid/variant"][:] if "grid/variant" in f else [base_variant] * len(cls)
+        rho, stopped = f["metrics/rho"][:], f["metrics/stopped"][:]
+        ep_run, loss0 = f["tasks/epochs_run"][:], f["metrics/loss0"][:]
+        loss, coff = f["curves/loss"][:], f["curves/offset"][:]
+        for k in range(len(cls)):
+            if not done[k]:
+                raise SystemExit(f"FAIL: rank2: task {k} not done")
+            cols, data, off = t["latent"]
+            last = data[off[k + 1] - 1]
+            lat_cls, lat_rho = last[cols.index("latent_class")], last[cols.index("rho")]
+            if learned[k] and cls[k] != lat_cls or not learned[k] and cls[k] != 0:
+                raise SystemExit(f"FAIL: rank2: task {k}: class {cls[k]}, learned {learned[k]}, last snapshot {lat_cls}")
+            if not (rho[k] == lat_rho or (rho[k] != rho[k] and lat_rho != lat_rho)):
+                raise SystemExit(f"FAIL: rank2: task {k}: rho {rho[k]} != last snapshot's {lat_rho}")
+            cols, data, off = t["trajectory"]
+            snaps = off[k + 1] - off[k]
+            per = 3 * totals[int(variant[k])] + 1
+            if snaps % per != 0 or snaps // per != t["latent"][2][k + 1] - t["latent"][2][k]:
+                raise SystemExit(f"FAIL: rank2: task {k}: {snaps} trajectory rows, not {per} per snapshot")
+            if stopped[k] == 1 and not loss[coff[k + 1] - 1] < stop * loss0[k] * (1 + 1e-6):
+                raise SystemExit(f"FAIL: rank2: task {k} stopped at {ep_run[k]} with loss {loss[coff[k + 1] - 1]}")
+    figs = os.path.join(d, "analysis", "figures")
+    if os.path.isdir(figs):
+        for name in ("rank2_fig2.png", "rank2_loss.png", "rank2_classes.png"):
+            if not os.path.exists(os.path.join(figs, name)):
+                raise SystemExit(f"FAIL: rank2: figure {name} missing")
+    return "; ".join(f"{r['cell']}: LC {r['lc']}, SP {r['sp']}, not learned {r['fail']}, stopped {r['stopped']}"
+                     for r in rows)
+
+
+CHECKS = {"rank2-fig2-quick": check_rank2, "rank2-fig3-quick": check_rank2,
+          "wcrnn-lyapunov": check_wcrnn_lyapunov, "ghost-fig4-quick": check_fig4, "ghost-lr-sweep-quick": check_lr_sweep,
           "ghost-rank-sweep-quick": check_rank_sweep, "ghost-fig3a-quick": check_fig3a}
 
 

@@ -257,7 +257,7 @@ TEST(TrainConfigErrors, UnknownKeyWithoutCloseMatchListsTheKnownKeys) {
   EXPECT_CONFIG_ERROR("model: {batch_norm: true}",
                       "unknown key 'model.batch_norm' (known keys of 'model': n, dt, tau, "
                       "noise_sigma, init_state_sigma, readout)");
-  EXPECT_CONFIG_ERROR("x: 1", "unknown key 'x' (known keys: family, model, task, train, toy, ghost, wcrnn, gru)");
+  EXPECT_CONFIG_ERROR("x: 1", "unknown key 'x' (known keys: family, model, task, train, toy, ghost, wcrnn, gru, rank2)");
 }
 
 TEST(TrainConfigErrors, DuplicateKeyIsRefused) {
