@@ -134,7 +134,7 @@ TEST(Rank2Gradient, MatchesFiniteDifferencesAfterTraining) {
   check_gradient(net, "after 300 epochs at lr 0.5");
 }
 
-TEST(Rank2Gradient, SgdStepIsMinusLrTimesTheGradient) {
+TEST(Rank2Gradient, SgdStepSubtractsLrScaledGradient) {
   auto net = Rank2Net<double>::init(25, 4, task_of(Rank2Variant::d));
   const Vec<double> before = net.params().pack();
   const Vec<double> g = net.gradient().pack();
