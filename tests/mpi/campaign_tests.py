@@ -47,18 +47,27 @@ def fresh(name):
 
 
 def load(path):
-    """Per-task results keyed by (lr, delay, seed): weights, curves, class."""
+    """Per-task results keyed by (lr, delay, seed): weights, curves, class.
+    Weights: a rate RNN's /weights/{initial,final}/<matrix> rows, or another
+    family's packed /params/{initial,final} (ragged, /params/offset)."""
     out = {}
     with h5py.File(path, "r") as f:
         g = f["grid"]
         off = f["curves/offset"][:]
+        poff = f["params/offset"][:] if "params" in f else None
+        if poff is None and "weights" not in f:
+            raise SystemExit(f"FAIL: {path} has neither /weights nor /params")
         for k in range(len(g["lr"])):
             key = (float(g["lr"][k]), float(g["delay"][k]), int(g["seed"][k]))
             rec = {"done": int(f["tasks/done"][k]), "class": int(f["tasks/class"][k]),
                    "status": int(f["tasks/status"][k]), "epochs": int(f["tasks/epochs_run"][k])}
-            for w in ("W_in", "W_rec", "W_out", "b_in", "b_rec", "b_out"):
-                rec["final/" + w] = f["weights/final/" + w][k].tobytes()
-                rec["initial/" + w] = f["weights/initial/" + w][k].tobytes()
+            if poff is not None:
+                for w in ("initial", "final"):
+                    rec["params/" + w] = f["params/" + w][poff[k]:poff[k + 1]].tobytes()
+            else:
+                for w in ("W_in", "W_rec", "W_out", "b_in", "b_rec", "b_out"):
+                    rec["final/" + w] = f["weights/final/" + w][k].tobytes()
+                    rec["initial/" + w] = f["weights/initial/" + w][k].tobytes()
             for c in ("loss", "accuracy", "reliability", "grad_norm", "epoch"):
                 rec["curve/" + c] = f["curves/" + c][off[k]:off[k + 1]].tobytes()
             out[key] = rec

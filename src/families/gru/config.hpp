@@ -1,6 +1,7 @@
 #pragma once
 // Configuration of the gru family (presets gru-nopost, gru-post): the
-// model/task/train sections of sections/sections.hpp and nothing else.
+// model/task/train sections of sections/sections.hpp, and the snapshot
+// interval of SPEC §3.8 (output.snapshots; not encoded, as for rate_rnn).
 // model.n is the hidden size, model.dt only sets the step counts of the
 // trial (a GRU has no leak: model.tau is not used and must keep its
 // default), model.noise_sigma / init_state_sigma the trial noise of SPEC §2.
@@ -19,9 +20,16 @@ namespace memphase::gru {
 inline constexpr std::int32_t kTag = -0x677275;  // "gru"
 
 struct Config : SectionsConfig<Config> {
+  int snapshot_every = 0;  ///< output.snapshots (0: off)
+
   void encode(ByteWriter& w) const override {
     w.put(kTag);
     encode_sections(w, *this);
+  }
+  int snapshots() const override { return snapshot_every; }
+  bool set_snapshots(int k) override {
+    snapshot_every = k;  // every GRU task is a delayed-cue task with the PSD classifier
+    return true;
   }
 };
 

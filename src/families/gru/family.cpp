@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "delayed_cue/mechanism_report.hpp"
 #include "delayed_cue/scaling_report.hpp"
 #include "delayed_cue/trial.hpp"
 #include "families/gru/config.hpp"
@@ -188,6 +189,7 @@ class GruFamily final : public Family {
                AnalysisReport& r) const override {
     beta_fits(in, opt, r, config(in.campaign.base).task.post > 0.0);
     r.section.text = outcome_lines(r, /*no_memory=*/false);
+    mechanism_report(in, opt, r);  // campaigns with output.snapshots (SPEC §3.8)
   }
   std::optional<std::string> refuse_reanalysis(std::string_view) const override {
     return std::nullopt;

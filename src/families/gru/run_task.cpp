@@ -6,6 +6,7 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "delayed_cue/snapshots.hpp"
 #include "families/gru/config.hpp"
 #include "sections/adam.hpp"
 #include "sections/sgd.hpp"
@@ -36,7 +37,10 @@ void get_params(ByteReader& r, GruParams<float>& p, int n) {
   p.unpack(v);
 }
 
-std::string encode(const State& s) {
+/// The checkpoint: the state, then the snapshot block when snapshots are
+/// on (SnapshotRecorder::put; nothing when off, so the bytes of a run
+/// without snapshots are what they were before snapshots existed).
+std::string encode(const State& s, const SnapshotRecorder& snaps) {
   ByteWriter w;
   w.put(kStateTag);
   put_params(w, s.initial);
@@ -53,10 +57,11 @@ std::string encode(const State& s) {
   w.put(s.status);
   w.put(s.finished);
   w.put(s.seconds);
+  if (snaps.on()) snaps.put(w);
   return w.take();
 }
 
-State decode(std::string_view bytes, int n) {
+State decode(std::string_view bytes, int n, SnapshotRecorder& snaps) {
   ByteReader r(bytes, "gru checkpoint");
   if (r.get<std::uint64_t>() != kStateTag) r.fail("gru state marker");
   State s;
@@ -74,6 +79,7 @@ State decode(std::string_view bytes, int n) {
   s.status = r.get<Status>();
   s.finished = r.get<bool>();
   s.seconds = r.get<double>();
+  if (snaps.on()) snaps.get(r);
   if (!r.done()) r.fail("trailing bytes");
   if (static_cast<std::int64_t>(s.curves.size()) != s.epoch) r.fail("curve length != epoch");
   if (!s.finished && s.opt.steps != s.epoch) r.fail("optimiser steps != epoch");
@@ -144,9 +150,13 @@ std::optional<TaskResult> run_gru(const TaskSpec& spec, RunControl* ctl) {
   const int n = c.model.n;
   const TrialLayout L = make_layout(c.task, c.model.dt);
   const std::int64_t epochs = tc.resolved_epochs();
+  // Mechanism snapshots (SPEC §3.8, output.snapshots): the current weights
+  // classified every k updates and after the last, each free run from its
+  // own stream (delayed_cue/snapshots.hpp): the training is untouched.
+  SnapshotRecorder snaps(c.snapshot_every, tc.seed);
   State s;
   if (ctl && ctl->resume) {
-    s = decode(*ctl->resume, n);
+    s = decode(*ctl->resume, n, snaps);
     if (s.kind != tc.optimizer)
       throw IoError(
           "gru checkpoint: state of another train.optimizer (an SGD state for Adam or vice versa)");
@@ -179,13 +189,20 @@ std::optional<TaskResult> run_gru(const TaskSpec& spec, RunControl* ctl) {
       s.opt.step(tc, s.params, grad);
       if (s.epoch >= epochs) s.finished = true;
     }
+    // s.epoch updates are done (one fewer after a divergence or abort, whose
+    // snapshot is "not learned" from its non-finite or large loss).
+    if (snaps.due(s.epoch, s.finished))
+      snaps.take(s.epoch, s.curves, [&](Rng& rng) {
+        return free_run(s.params, c.model, L.n_cue, /*cue_type=*/0,
+                        ClassifyOptions{}.free_run_factor * L.steps, rng);
+      });
     if (s.finished) break;
     const RunAction a = poll_control(ctl, s.epoch, &s.curves);
     if (a == RunAction::go_on) continue;
     if (ctl->save) {
       State snap = s;
       snap.seconds = elapsed();
-      ctl->save(encode(snap));
+      ctl->save(encode(snap, snaps));
     }
     if (a == RunAction::stop) return std::nullopt;
   }
@@ -199,6 +216,7 @@ std::optional<TaskResult> run_gru(const TaskSpec& spec, RunControl* ctl) {
   r.cls = classify_outcome(spec, s.status, s.curves, r.extras.final);
   r.curves = std::move(s.curves);
   r.train_seconds = elapsed();
+  snaps.finish(r.curves.loss, r.extras);
   return r;
 }
 

@@ -20,6 +20,7 @@
 #include "core/error.hpp"
 #include "delayed_cue/mechanism_report.hpp"
 #include "delayed_cue/snapshots.hpp"
+#include "families/gru/family.hpp"
 #include "families/rate_rnn/config.hpp"
 #include "families/rate_rnn/family.hpp"
 #include "support/spec_access.hpp"
@@ -153,14 +154,28 @@ TEST(NullTest, SwitchesAtTheJumpsBeatRandomEpochs) {
 
 // ------------------------------------------------------------------ the runner
 
-// Small and fast-learning: learned after a few hundred epochs, so that the
-// snapshots run free runs (checked, else the tests would prove nothing).
-TaskSpec learning_spec(int snapshots) {
-  TaskSpec s = rate_rnn::family().make("dcdt-nopost");
-  sec(s).model.n = 24;
+// Small and fast-learning networks of each family with the PSD classifier:
+// learned after a few hundred epochs, so that the snapshots run free runs
+// (checked, else the tests would prove nothing).
+struct LearningCase {
+  const char* name;
+  const Family& (*family)();
+  const char* preset;
+  int n;
+  double lr;
+};
+
+const LearningCase kCases[] = {
+    {"rate_rnn", rate_rnn::family, "dcdt-nopost", 24, 0.3},
+    {"gru", gru::family, "gru-nopost", 16, 1.0},
+};
+
+TaskSpec learning_spec(const LearningCase& c, int snapshots) {
+  TaskSpec s = c.family().make(c.preset);
+  sec(s).model.n = c.n;
   sec(s).task.delay = 20;
   sec(s).task.reps = 8;
-  sec(s).train.lr = 0.3;
+  sec(s).train.lr = c.lr;
   sec(s).train.epochs = 400;
   sec(s).train.seed = 1;
   EXPECT_TRUE(s.config->set_snapshots(snapshots));
@@ -173,16 +188,23 @@ bool same_bits(const Table* a, const Table* b) {
   return std::memcmp(a->data.data(), b->data.data(), a->data.size() * sizeof(double)) == 0;
 }
 
+class SnapshotRunner : public ::testing::TestWithParam<LearningCase> {
+ protected:
+  TaskSpec spec(int snapshots) const { return learning_spec(GetParam(), snapshots); }
+};
+
 TaskResult run(const TaskSpec& spec, RunControl* ctl = nullptr) {
   std::optional<TaskResult> r = spec.family->run(spec, ctl);
   EXPECT_TRUE(r.has_value());
   return *r;
 }
 
-TEST(SnapshotRunner, SnapshotsDoNotChangeTheTraining) {
-  const TaskResult off = run(learning_spec(0));
-  const TaskResult on = run(learning_spec(10));
-  EXPECT_TRUE(off.extras.empty());
+TEST_P(SnapshotRunner, SnapshotsDoNotChangeTheTraining) {
+  const TaskResult off = run(spec(0));
+  const TaskResult on = run(spec(10));
+  EXPECT_EQ(off.extras.table(snapshot_names::snapshots), nullptr);
+  EXPECT_EQ(off.extras.table(snapshot_names::loss_jumps), nullptr);
+  EXPECT_TRUE(off.extras.metrics.empty());
   const Table* t = on.extras.table(snapshot_names::snapshots);
   ASSERT_NE(t, nullptr);
   const std::vector<SnapshotRow> rows = snapshot_rows(t);
@@ -192,9 +214,12 @@ TEST(SnapshotRunner, SnapshotsDoNotChangeTheTraining) {
   int learned = 0;
   for (const SnapshotRow& r : rows) learned += std::isfinite(r.rho);
   ASSERT_GT(learned, 5) << "the network must learn, or no free run was made";
-  // Bit-identical training: weights, curves, classification.
+  // Bit-identical training: weights (a rate RNN's Params, another family's
+  // packed vectors in extras), curves, classification.
   EXPECT_TRUE(on.initial == off.initial);
   EXPECT_TRUE(on.final == off.final);
+  EXPECT_EQ(on.extras.initial, off.extras.initial);
+  EXPECT_EQ(on.extras.final, off.extras.final);
   EXPECT_EQ(on.curves, off.curves);
   EXPECT_EQ(on.cls.net_class, off.cls.net_class);
   EXPECT_EQ(std::bit_cast<std::uint64_t>(on.cls.psd_ratio), std::bit_cast<std::uint64_t>(off.cls.psd_ratio));
@@ -211,17 +236,17 @@ TEST(SnapshotRunner, SnapshotsDoNotChangeTheTraining) {
   EXPECT_EQ(on.extras.metric(snapshot_names::every), 10.0);
 }
 
-TEST(SnapshotRunner, LastEpochIsAlwaysSnapshotted) {
-  const TaskResult on = run(learning_spec(30));  // 400 is not a multiple of 30
+TEST_P(SnapshotRunner, LastEpochIsAlwaysSnapshotted) {
+  const TaskResult on = run(spec(30));  // 400 is not a multiple of 30
   const std::vector<SnapshotRow> rows = snapshot_rows(on.extras.table(snapshot_names::snapshots));
   ASSERT_EQ(rows.size(), 14u);  // 30, ..., 390, 400
   EXPECT_EQ(rows[12].epoch, 390);
   EXPECT_EQ(rows.back().epoch, 400);
 }
 
-TEST(SnapshotRunner, StopAndResumeGivesTheSameTable) {
-  const TaskSpec spec = learning_spec(10);
-  const TaskResult ref = run(spec);
+TEST_P(SnapshotRunner, StopAndResumeGivesTheSameTable) {
+  const TaskSpec sp = spec(10);
+  const TaskResult ref = run(sp);
   // Stop at epochs 55, 160 (just after a snapshot at 160) and 333, resuming
   // each time from the saved state, as the engine does.
   std::optional<std::string> state;
@@ -231,19 +256,22 @@ TEST(SnapshotRunner, StopAndResumeGivesTheSameTable) {
     ctl.resume = state;
     ctl.poll = [stop_at](std::int64_t e) { return e == stop_at ? RunAction::stop : RunAction::go_on; };
     ctl.save = [&state](std::string s) { state = std::move(s); };
-    out = spec.family->run(spec, &ctl);
-    if (stop_at >= 0) ASSERT_FALSE(out.has_value()) << stop_at;
+    out = sp.family->run(sp, &ctl);
+    if (stop_at >= 0) {
+      ASSERT_FALSE(out.has_value()) << stop_at;
+    }
   }
   ASSERT_TRUE(out.has_value());
   for (std::string_view name : {snapshot_names::snapshots, snapshot_names::loss_jumps})
     EXPECT_TRUE(same_bits(out->extras.table(name), ref.extras.table(name))) << name;
   EXPECT_EQ(out->extras.metrics, ref.extras.metrics);
   EXPECT_TRUE(out->final == ref.final);
+  EXPECT_EQ(out->extras.final, ref.extras.final);
   EXPECT_EQ(out->curves, ref.curves);
 }
 
-TEST(SnapshotRunner, CheckpointWithoutItsSnapshotBlockIsRefused) {
-  const TaskSpec off = learning_spec(0), on = learning_spec(10);
+TEST_P(SnapshotRunner, CheckpointWithoutItsSnapshotBlockIsRefused) {
+  const TaskSpec off = spec(0), on = spec(10);
   std::optional<std::string> state;
   RunControl ctl;
   ctl.poll = [](std::int64_t e) { return e == 20 ? RunAction::stop : RunAction::go_on; };
@@ -254,6 +282,9 @@ TEST(SnapshotRunner, CheckpointWithoutItsSnapshotBlockIsRefused) {
   resume.resume = state;
   EXPECT_THAT([&] { (void)on.family->run(on, &resume); }, ThrowsMessage<IoError>(HasSubstr("snapshot block")));
 }
+
+INSTANTIATE_TEST_SUITE_P(Families, SnapshotRunner, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<LearningCase>& i) { return std::string(i.param.name); });
 
 TEST(SnapshotRecorder, RoundTripAndDue) {
   SnapshotRecorder a(5, 3);
