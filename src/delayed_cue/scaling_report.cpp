@@ -106,6 +106,7 @@ void beta_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisRepor
         e.fit.networks = static_cast<std::size_t>(networks_in_rows(g, sf.kept_lrs));
         e.skipped = sf.skipped.size();
         e.failed = sf.failed.size();
+        e.caveats = estimator_caveats(g.table, b, est, opt.rules.max_unstable_share);
         if (b == Boundary::sp && post && !sf.ok)
           e.fit.reason += " (expected with a post-response period: the SP fraction is ~0, SPEC §3.7)";
         for (const LrFit& lf : sf.all) {

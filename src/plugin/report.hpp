@@ -119,7 +119,10 @@ struct ExponentReport {
   ExponentFit fit;
   ExponentBootstrap boot;
   std::size_t skipped = 0, failed = 0;  ///< boundary fits of this exponent
-  Resolution resolution;                ///< resolved by AnalyzeOptions::rules, or why not
+  /// Estimator rules that held for this exponent (stats/fit.hpp
+  /// estimator_caveats), set by the family: each makes it unresolved.
+  std::vector<std::string> caveats;
+  Resolution resolution;                ///< resolved by AnalyzeOptions::rules and caveats, or why not
 };
 
 /// A family's own part of the report besides exponents and boundary fits.

@@ -413,7 +413,12 @@ AnalysisReport analyze(const AnalysisInput& in, const AnalyzeOptions& opt) {
   }
 
   c.base.family->analyze(in, opt, r);
-  for (ExponentReport& e : r.exponents) e.resolution = judge_exponent(e.fit, e.boot.boot, opt.rules);
+  for (ExponentReport& e : r.exponents) {
+    e.resolution = judge_exponent(e.fit, e.boot.boot, opt.rules);
+    if (!e.fit.ok) continue;  // "not fitted" says it all
+    for (const std::string& c : e.caveats) e.resolution.why_not.push_back(c);
+    e.resolution.resolved = e.resolution.why_not.empty();
+  }
   return r;
 }
 
@@ -451,7 +456,7 @@ std::string resolution_text(const Resolution& res) {
 /// Said wherever an unresolved exponent is reported.
 constexpr const char* kUnresolvedNote =
     "An unresolved exponent is not a measurement of β: its lrs, R² or bootstrap CI fail the rules of "
-    "docs/boundary-study.md. The paper's β needs lrs over >= 2 decades and enough seeds near the "
+    "docs/boundary-study.md, or its estimator is one that study found biased in this situation. The paper's β needs lrs over >= 2 decades and enough seeds near the "
     "boundary; docs/reproduction.md gives memphase's own reproduction and the campaigns that produced it.";
 
 nlohmann::ordered_json json_or_null(double v) {
@@ -587,6 +592,7 @@ std::string summary_json(const AnalysisInput& in, const AnalysisReport& r) {
                            {"min_r2", rr.min_r2},
                            {"max_rel_ci", rr.max_rel_ci},
                            {"max_failed_share", rr.max_failed_share},
+                           {"max_unstable_share", rr.max_unstable_share},
                            {"documented_in", "docs/boundary-study.md"}};
   if (r.any_unresolved()) j["unresolved_note"] = kUnresolvedNote;
   J ex = J::object();

@@ -68,6 +68,10 @@ struct ResolutionRules {
   double min_r2 = 0.8;              ///< R² of the log-log OLS
   double max_rel_ci = 0.5;          ///< (CI hi - CI lo) / |estimate|
   double max_failed_share = 0.1;    ///< bootstrap resamples whose fit failed
+  /// Estimator rule (boundary exponents, stats/fit.hpp estimator_caveats):
+  /// the reference β_LC is unresolved when more than this share of the
+  /// networks is unstable (class 3).
+  double max_unstable_share = 0.05;
 };
 
 /// The verdict, with every rule that failed in words.

@@ -8,6 +8,8 @@
 #include <numeric>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include <Eigen/Core>
 #include <unsupported/Eigen/NonLinearOptimization>
 #include <unsupported/Eigen/NumericalDiff>
@@ -405,6 +407,39 @@ ScalingFit fit_scaling(const OutcomeTable& t, const ScalingOptions& opt,
   out.beta_se = ols.slope_se / (ols.slope * ols.slope);
   out.r2 = ols.r2;
   out.intercept = -ols.intercept / ols.slope;
+  return out;
+}
+
+}  // namespace memphase
+
+namespace memphase {
+
+double unstable_share(const OutcomeTable& t) {
+  std::size_t valid = 0, unstable = 0;
+  for (const std::int8_t c : t.codes) {
+    if (c < 0) continue;
+    ++valid;
+    unstable += c == 3;
+  }
+  return valid > 0 ? static_cast<double>(unstable) / static_cast<double>(valid) : 0.0;
+}
+
+std::vector<std::string> estimator_caveats(const OutcomeTable& t, Boundary b, BoundaryEstimator e,
+                                           double max_unstable_share) {
+  std::vector<std::string> out;
+  if (e != BoundaryEstimator::reference) return out;
+  if (b == Boundary::sp) {
+    out.emplace_back(
+        "the reference's logistic midpoint gives a β_SP biased low in every setting of the synthetic study, "
+        "with a CI that rarely holds the true β (docs/boundary-study.md): memphase's β_SP is the binomial one");
+    return out;
+  }
+  const double u = unstable_share(t);
+  if (u > max_unstable_share)
+    out.push_back(fmt::format(
+        "{:.1f} % of the networks are unstable (> {:.0f} %): under an unstable floor the reference's "
+        "exp-saturation onset follows the sporadic failures and its β_LC is biased low (docs/boundary-study.md)",
+        100.0 * u, 100.0 * max_unstable_share));
   return out;
 }
 

@@ -163,4 +163,23 @@ ClassCounts class_counts(const OutcomeTable& t, unsigned classes, std::span<cons
 ScalingFit fit_scaling(const OutcomeTable& t, const ScalingOptions& opt,
                        std::span<const std::size_t> seeds = {});
 
+/// Share of the valid networks of `t` that are unstable (class 3); 0 for an
+/// empty table.
+double unstable_share(const OutcomeTable& t);
+
+/// The estimator rules of docs/boundary-study.md (issue 14): situations in
+/// which the synthetic study found an estimator's β biased with a bootstrap
+/// CI that does not cover the truth, whatever its precision. Each returned
+/// sentence makes the exponent unresolved (on top of ResolutionRules'
+/// precision rules). Fixed from the study before any reproduction data was
+/// looked at:
+///   * the reference β_SP (logistic midpoint, SPEC §3.7): always; biased low
+///     in every setting of the study;
+///   * the reference β_LC (exp-saturation onset): when more than
+///     `max_unstable_share` of the networks are unstable (class 3): under
+///     an unstable floor the onset follows the sporadic failures;
+///   * the binomial estimator: none.
+std::vector<std::string> estimator_caveats(const OutcomeTable& t, Boundary b, BoundaryEstimator e,
+                                           double max_unstable_share);
+
 }  // namespace memphase

@@ -248,7 +248,8 @@ int main(int argc, char** argv) {
           r.boot_failed = bs.boot.failed;
           r.resamples = bs.boot.resamples;
           r.covered = point.ok && r.lo <= r.truth && r.truth <= r.hi;
-          r.resolved = judge_exponent(point, bs.boot, rules).resolved;
+          r.resolved = judge_exponent(point, bs.boot, rules).resolved &&
+                       estimator_caveats(t, b, e, rules.max_unstable_share).empty();
         }
     });
     rows.insert(rows.end(), part.begin(), part.end());
@@ -293,7 +294,7 @@ int main(int argc, char** argv) {
   md += fmt::format(
       "\n{} replicates per setting, {} bootstrap resamples each; lrs = logspace({}, {}, {}), delays {} ms; "
       "coverage = share of ALL replicates whose 95 % percentile CI holds the true β (a failed fit counts as "
-      "not covered); resolved = ResolutionRules defaults (analysis/exponent.hpp). Study seed {}.\n",
+      "not covered); resolved = ResolutionRules defaults (src/stats/exponent.hpp) and the estimator rules (src/stats/fit.hpp estimator_caveats). Study seed {}.\n",
       replicates, resamples, lr_hi, lr_lo, n_lrs,
       delays_s.empty() ? fmt::format("0..{} step {}", d_max, d_step) : delays_s, seed);
   md += fmt::format("Truth: β_LC {} (T_LC(0.1) = {} ms, {}), β_SP {} (T_SP(0.1) = {} ms, plateau {}), per-seed "

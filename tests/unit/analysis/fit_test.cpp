@@ -536,6 +536,42 @@ TEST(Resolution, EveryRuleIsAppliedAndNamed) {
   EXPECT_EQ(judge_exponent(none, b, rules).why_not, std::vector<std::string>{"not fitted"});
 }
 
+TEST(Resolution, EstimatorRulesOfTheSyntheticStudy) {
+  SyntheticDesign d;
+  d.lrs = logspace(-1, -3, 15);
+  d.delays = delays_0_to_400();
+  d.seeds = 10;
+  const ResolutionRules rules;
+  d.floor = FloorKind::none;
+  const OutcomeTable clean = simulate_diagram(d, 5);
+  EXPECT_EQ(unstable_share(clean), 0.0);
+  d.floor = FloorKind::flat;  // 15 % unstable everywhere
+  const OutcomeTable floored = simulate_diagram(d, 5);
+  EXPECT_NEAR(unstable_share(floored), d.floor_level, 0.03);
+  d.floor = FloorKind::varying;  // mean 2/3 of the level over the grid
+  EXPECT_GT(unstable_share(simulate_diagram(d, 5)), rules.max_unstable_share);
+  // The binomial estimator: no rule, floor or not.
+  for (const Boundary b : {Boundary::lc, Boundary::sp}) {
+    EXPECT_TRUE(estimator_caveats(clean, b, BoundaryEstimator::binomial, rules.max_unstable_share).empty());
+    EXPECT_TRUE(estimator_caveats(floored, b, BoundaryEstimator::binomial, rules.max_unstable_share).empty());
+  }
+  // The reference β_LC: only under a floor, which the message quantifies.
+  EXPECT_TRUE(estimator_caveats(clean, Boundary::lc, BoundaryEstimator::reference, 0.05).empty());
+  const auto lc = estimator_caveats(floored, Boundary::lc, BoundaryEstimator::reference, 0.05);
+  ASSERT_EQ(lc.size(), 1u);
+  EXPECT_THAT(lc[0], HasSubstr("% of the networks are unstable (> 5 %)"));
+  EXPECT_TRUE(estimator_caveats(floored, Boundary::lc, BoundaryEstimator::reference, 0.5).empty());
+  // The reference β_SP: always.
+  const auto sp = estimator_caveats(clean, Boundary::sp, BoundaryEstimator::reference, 0.05);
+  ASSERT_EQ(sp.size(), 1u);
+  EXPECT_THAT(sp[0], HasSubstr("memphase's β_SP is the binomial one"));
+  // Missing cells (code -1) do not count.
+  OutcomeTable part = floored;
+  for (std::size_t i = 0; i < part.codes.size() / 2; ++i) part.codes[i] = -1;
+  EXPECT_GT(unstable_share(part), 0.0);
+  EXPECT_EQ(unstable_share(OutcomeTable{}), 0.0);
+}
+
 // ---------------------------------------------------------------- bootstrap
 
 TEST(Bootstrap, ReproducibleGivenSeedAndChangesWithSeed) {
