@@ -796,7 +796,7 @@ def compare_all(a_path, b_path):
 
 
 def t_model_families():
-    """A campaign of any family (ghost, WCRNN, Adam, gru; --campaign): np 1
+    """A campaign of any family (ghost, WCRNN, Adam, gru, rank2; --campaign): np 1
     reference, np 3 run, and SIGKILLs mid-training of a worker and of rank 0
     at np 2, each resumed from checkpoints; every file bitwise equal to the
     reference (but train_seconds), every task committed once."""

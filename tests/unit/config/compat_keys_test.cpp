@@ -105,6 +105,7 @@ constexpr Pinned kLaterCampaigns[] = {
     {"tests/data/tiny-gru.yaml", 12, "c034e6d4733aec9a", "3ac6d17969129f0e"},
     {"tests/data/tiny-snapshots.yaml", 8, "6666e3a72247731e", "3c7976c570f8b1fd"},
     {"tests/data/tiny-gru-snapshots.yaml", 8, "408e818363be0cd1", "6c5cf131648da115"},
+    {"tests/data/tiny-rank2.yaml", 6, "704e46d0455be31b", "f42ac364cb90bc00"},
 };
 
 struct PinnedPreset {
