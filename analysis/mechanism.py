@@ -125,6 +125,28 @@ def nearest(epochs, jumps):
     return np.min(np.abs(epochs - np.asarray(jumps, dtype=float)[None, :]), axis=1)
 
 
+def matched_distances(f, switches):
+    """The exact timing-matched null: for each switch (of a learned network
+    with a jump), the distances from the epochs of the switches of the OTHER
+    networks of its cell to its own network's jumps (values, weights)."""
+    keep = [s for s in switches if s["learned"] == "1" and s["nearest_jump_distance"] != ""]
+    jumps = {}
+    for s in keep:
+        k = int(s["task"])
+        if k not in jumps:
+            jumps[k] = table(f, "loss_jumps", k)["epoch"]
+    v, w = [], []
+    for s in keep:
+        k = int(s["task"])
+        other = [float(o["epoch"]) for o in keep if o["cell"] == s["cell"] and int(o["task"]) != k]
+        if not other or len(jumps[k]) == 0:
+            continue
+        d = nearest(other, jumps[k])
+        v.extend(d)
+        w.extend([1.0 / len(d)] * len(d))
+    return np.array(v), np.array(w)
+
+
 def distances(f, switches, summary):
     """Observed distances and the exact null (values, weights)."""
     obs, null_v, null_w = [], [], []
@@ -156,6 +178,10 @@ def distance_hist(f, switches, summary, out, formats):
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     ax.hist(nv, bins=bins, weights=nw / nw.sum(), histtype="stepfilled", color="0.8",
             label="null: random learned-snapshot epochs of the same networks")
+    mv, mw = matched_distances(f, switches)
+    if len(mv):
+        ax.hist(mv, bins=bins, weights=mw / mw.sum(), histtype="step", lw=1.2, ls="--", color="tab:orange",
+                label="timing-matched null: switch epochs of other networks of the cell")
     ax.hist(obs, bins=bins, weights=np.full(len(obs), 1.0 / len(obs)), histtype="step", lw=2, color="tab:purple",
             label=f"switches (n = {len(obs)})")
     a = m["all"]
@@ -165,7 +191,11 @@ def distance_hist(f, switches, summary, out, formats):
     ax.set_ylabel("fraction")
     med, nmed, p = a["median_switch_jump_distance"], a["median_null_distance"], a["p_value"]
     fmt = lambda v, f="{:.0f}": "n/a" if v is None else f.format(v)  # noqa: E731
-    ax.set_title(f"median {fmt(med)} vs null {fmt(nmed)} epochs, p = {fmt(p, '{:.3g}')}", fontsize=9)
+    title = f"median {fmt(med)} vs null {fmt(nmed)} epochs, p = {fmt(p, '{:.3g}')}"
+    if a.get("p_value_matched") is not None:
+        title += (f"; matched null {fmt(a.get('median_matched_null_distance'))}, "
+                  f"p = {fmt(a['p_value_matched'], '{:.3g}')}")
+    ax.set_title(title, fontsize=8)
     ax.legend(fontsize=7)
     fig.tight_layout()
     save(fig, out, "switch_jump_distance", formats)

@@ -45,7 +45,8 @@ struct MechCell {
   std::int64_t unlearned_switching = 0;  ///< not learned at the end, but switched (debounced)
   std::vector<SwitchSample> samples;     ///< debounced switches of learned networks with a jump
   std::int64_t switches_without_jump = 0;
-  NullTest test;
+  NullTest test;     ///< null: random learned-snapshot epochs of the same network
+  NullTest matched;  ///< timing-matched null: switch epochs of other networks
 };
 
 void add(MechCell& a, const MechCell& b) {
@@ -76,7 +77,12 @@ std::int64_t jump_distance(std::int64_t epoch, std::span<const std::int64_t> jum
   return best;
 }
 
-NullTest null_test(std::span<const SwitchSample> s, std::int64_t window, std::int64_t draws, std::uint64_t seed) {
+namespace {
+
+/// The Monte-Carlo test with a null epoch per switch from `pick(i, rng)`.
+template <class Pick>
+NullTest monte_carlo(std::span<const SwitchSample> s, std::int64_t window, std::int64_t draws, std::uint64_t seed,
+                     std::string_view stream, Pick pick) {
   NullTest t;
   t.draws = draws;
   t.switches = static_cast<std::int64_t>(s.size());
@@ -93,15 +99,13 @@ NullTest null_test(std::span<const SwitchSample> s, std::int64_t window, std::in
   }
   t.observed_median = median(obs);
   t.observed_within = static_cast<double>(within) / static_cast<double>(s.size());
-  Rng rng(seed, "mechanism-null");
+  Rng rng(seed, stream);
   std::vector<double> pooled, draw(s.size());
   pooled.reserve(std::min(kPooledMax, static_cast<std::size_t>(draws) * s.size()));
   std::int64_t as_small = 0, null_within = 0;
   for (std::int64_t d = 0; d < draws; ++d) {
     for (std::size_t i = 0; i < s.size(); ++i) {
-      const auto& e = s[i].eligible;
-      const auto pick = static_cast<std::size_t>(rng.uniform() * static_cast<double>(e.size()));
-      const std::int64_t dist = jump_distance(e[std::min(pick, e.size() - 1)], s[i].jumps);
+      const std::int64_t dist = jump_distance(pick(i, rng), s[i].jumps);
       draw[i] = static_cast<double>(dist);
       null_within += dist <= window;
       if (pooled.size() < kPooledMax) pooled.push_back(draw[i]);  // the first draws, up to ~1e6 values
@@ -112,6 +116,39 @@ NullTest null_test(std::span<const SwitchSample> s, std::int64_t window, std::in
   t.null_within = static_cast<double>(null_within) / static_cast<double>(draws * t.switches);
   t.p_value = static_cast<double>(1 + as_small) / static_cast<double>(draws + 1);
   return t;
+}
+
+std::size_t uniform_index(Rng& rng, std::size_t n) {
+  return std::min(static_cast<std::size_t>(rng.uniform() * static_cast<double>(n)), n - 1);
+}
+
+}  // namespace
+
+NullTest null_test(std::span<const SwitchSample> s, std::int64_t window, std::int64_t draws, std::uint64_t seed) {
+  return monte_carlo(s, window, draws, seed, "mechanism-null", [&](std::size_t i, Rng& rng) {
+    const auto& e = s[i].eligible;
+    return e[uniform_index(rng, e.size())];
+  });
+}
+
+NullTest matched_null_test(std::span<const SwitchSample> s, std::int64_t window, std::int64_t draws,
+                           std::uint64_t seed) {
+  const auto partners = [](std::span<const SwitchSample> x, std::size_t i) {
+    std::vector<std::size_t> o;  // the switches of the other networks of i's group (indices into x)
+    for (std::size_t j = 0; j < x.size(); ++j)
+      if (x[j].network != x[i].network && x[j].group == x[i].group) o.push_back(j);
+    return o;
+  };
+  // Switches without a partner (the only switching network of their group)
+  // have no matched null: they are left out of this test.
+  std::vector<SwitchSample> sub;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (!partners(s, i).empty()) sub.push_back(s[i]);
+  std::vector<std::vector<std::size_t>> others(sub.size());
+  for (std::size_t i = 0; i < sub.size(); ++i) others[i] = partners(sub, i);
+  return monte_carlo(sub, window, draws, seed, "mechanism-null-matched", [&](std::size_t i, Rng& rng) {
+    return sub[others[i][uniform_index(rng, others[i].size())]].epoch;
+  });
 }
 
 namespace {
@@ -125,7 +162,8 @@ std::string table_rows(const std::vector<MechCell>& cells, const MechCell& all, 
     for (std::string x : {fmt::format("{}", m.learned), fmt::format("{} ({})", m.switching, m.switching_raw),
                           fmt::format("{} ({})", m.sp_lc, m.sp_lc_raw), fmt::format("{} ({})", m.lc_sp, m.lc_sp_raw),
                           num(m.test.observed_median), num(m.test.null_median),
-                          m.test.switches ? num(m.test.p_value) : std::string()})
+                          m.test.switches ? num(m.test.p_value) : std::string(), num(m.matched.null_median),
+                          m.matched.switches ? num(m.matched.p_value) : std::string()})
       f.push_back(std::move(x));
     return fmt::format("{}{}{}", open, fmt::join(f, sep), eol);
   };
@@ -203,28 +241,35 @@ void mechanism_report(const AnalysisInput& in, const AnalyzeOptions& opt, Analys
       if (!first) eligible.push_back(s.epoch);
       first = false;
     }
-    for (const MechanismSwitch& s : deb) m.samples.push_back({jump_distance(s.epoch, jumps), eligible, jumps});
+    for (const MechanismSwitch& s : deb)
+      m.samples.push_back({jump_distance(s.epoch, jumps), eligible, jumps, s.epoch,
+                           static_cast<std::int64_t>(c.tasks[i].index), static_cast<std::int64_t>(k)});
   }
   MechCell all;
   const auto W = static_cast<std::int64_t>(window);
   for (std::size_t k = 0; k < cells.size(); ++k) {
     cells[k].test = null_test(cells[k].samples, W, kDraws, opt.boot.seed + k + 1);
+    cells[k].matched = matched_null_test(cells[k].samples, W, kDraws, opt.boot.seed + k + 1);
     add(all, cells[k]);
   }
   all.test = null_test(all.samples, W, kDraws, opt.boot.seed);
+  all.matched = matched_null_test(all.samples, W, kDraws, opt.boot.seed);
 
   // mechanism.csv
   std::string csv;
   for (const std::string& a : r.axis_names) csv += a + ",";
   csv += "done,with_snapshots,learned,switching,switching_raw,sp_to_lc,lc_to_sp,sp_to_lc_raw,lc_to_sp_raw,"
          "learned_with_jump,switches_with_jump,switches_without_jump,median_switch_jump_distance,"
-         "median_null_distance,share_within_window,null_share_within_window,p_value,unlearned_switching\n";
+         "median_null_distance,share_within_window,null_share_within_window,p_value,unlearned_switching,"
+         "median_matched_null_distance,matched_null_share_within_window,p_value_matched\n";
   const auto row = [&](const MechCell& m) {
-    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", m.done, m.with_snapshots, m.learned,
-                       m.switching, m.switching_raw, m.sp_lc, m.lc_sp, m.sp_lc_raw, m.lc_sp_raw, m.with_jump,
-                       m.test.switches, m.switches_without_jump, num(m.test.observed_median),
+    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", m.done, m.with_snapshots,
+                       m.learned, m.switching, m.switching_raw, m.sp_lc, m.lc_sp, m.sp_lc_raw, m.lc_sp_raw,
+                       m.with_jump, m.test.switches, m.switches_without_jump, num(m.test.observed_median),
                        num(m.test.null_median), num(m.test.observed_within), num(m.test.null_within),
-                       m.test.switches ? num(m.test.p_value) : std::string(), m.unlearned_switching);
+                       m.test.switches ? num(m.test.p_value) : std::string(), m.unlearned_switching,
+                       num(m.matched.null_median), num(m.matched.null_within),
+                       m.matched.switches ? num(m.matched.p_value) : std::string());
   };
   for (std::size_t k = 0; k < cells.size(); ++k) {
     for (const double v : r.cells[k].axis_values) csv += num(v) + ",";
@@ -255,7 +300,10 @@ void mechanism_report(const AnalysisInput& in, const AnalyzeOptions& opt, Analys
              {"share_within_window", json_num(m.test.observed_within)},
              {"null_share_within_window", json_num(m.test.null_within)},
              {"p_value", m.test.switches ? json_num(m.test.p_value) : J(nullptr)},
-             {"unlearned_switching", m.unlearned_switching}};
+             {"unlearned_switching", m.unlearned_switching},
+             {"median_matched_null_distance", json_num(m.matched.null_median)},
+             {"matched_null_share_within_window", json_num(m.matched.null_within)},
+             {"p_value_matched", m.matched.switches ? json_num(m.matched.p_value) : J(nullptr)}};
   };
   J j;
   j["snapshot_every"] = json_num(every);
@@ -270,7 +318,9 @@ void mechanism_report(const AnalysisInput& in, const AnalyzeOptions& opt, Analys
                {"seed", opt.boot.seed},
                {"rule", "each switch's epoch replaced by a uniform pick among its network's learned snapshot "
                         "epochs but the first; one-sided p = (1 + #{draws with median distance <= observed}) / "
-                        "(draws + 1)"}};
+                        "(draws + 1)"},
+               {"matched_rule", "timing-matched: each switch's epoch replaced by the epoch of a uniformly picked "
+                                "switch of another network (distance to its own network's jumps); same p"}};
   j["population"] = "networks learned at the end of training (SPEC §3.5)";
   j["all"] = cell_json(all);
   J jc = J::array();
@@ -297,33 +347,43 @@ void mechanism_report(const AnalysisInput& in, const AnalyzeOptions& opt, Analys
         "window: {:.1f} % vs null {:.1f} %; window {}, factor {})\n",
         num(t.observed_median), num(t.null_median), t.switches, num(t.p_value), 100 * t.observed_within,
         100 * t.null_within, num(window), num(factor));
+  if (all.matched.switches > 0)
+    r.section.text += fmt::format(
+        "  timing-matched median distance {} epochs vs {} with other networks' switch epochs (p = {}; within the "
+        "window: {:.1f} % vs {:.1f} %)\n",
+        num(all.matched.observed_median), num(all.matched.null_median), num(all.matched.p_value),
+        100 * all.matched.observed_within, 100 * all.matched.null_within);
 
   std::string md = "## Mechanism evolution during training (SPEC §3.8)\n\n";
   md += fmt::format(
       "Snapshots every {} epochs; loss jump: a fall by a factor {} within {} epochs; a switch must hold {} "
       "consecutive learned snapshots (raw: every change). Networks learned at the end of training. Null: each "
-      "switch's epoch replaced by a random learned-snapshot epoch of the same network ({} draws).\n\n",
+      "switch's epoch replaced by a random learned-snapshot epoch of the same network ({} draws); timing-matched "
+      "null: by the epoch of a random switch of another network.\n\n",
       num(every), num(factor), num(window), kPersist, kDraws);
   std::string head = "|";
   std::string rule = "|";
   for (const std::string& a : r.axis_names) { head += " " + a + " |"; rule += "---|"; }
-  md += head + " learned | switching (raw) | SP→LC (raw) | LC→SP (raw) | median distance | null median | p |\n";
-  md += rule + "---|---|---|---|---|---|---|\n";
+  md += head +
+        " learned | switching (raw) | SP→LC (raw) | LC→SP (raw) | median distance | null median | p | matched null "
+        "median | p (matched) |\n";
+  md += rule + "---|---|---|---|---|---|---|---|---|\n";
   md += table_rows(cells, all, r, "| ", " | ", " |\n");
   r.section.markdown += md;
 
   std::string tex = "\\begin{table}\n\\centering\n\\begin{tabular}{" + std::string(r.axis_names.size(), 'r') +
-                    "rrrrrrr}\n\\toprule\n";
+                    "rrrrrrrrr}\n\\toprule\n";
   for (const std::string& a : r.axis_names) tex += a + " & ";
-  tex += "learned & switching (raw) & SP$\\to$LC (raw) & LC$\\to$SP (raw) & median dist. & null median & $p$ "
-         "\\\\\n\\midrule\n";
+  tex += "learned & switching (raw) & SP$\\to$LC (raw) & LC$\\to$SP (raw) & median dist. & null median & $p$ & "
+         "matched null & $p$ (matched) \\\\\n\\midrule\n";
   tex += table_rows(cells, all, r, "", " & ", " \\\\\n", "\\midrule\n");
   tex += "\\bottomrule\n\\end{tabular}\n";
   tex += fmt::format(
       "\\caption{{Mechanism switches during training (SPEC \\S3.8), networks learned at the end. Snapshots every "
       "{} epochs; a switch holds {} consecutive learned snapshots; loss jump: a fall by a factor {} within {} "
       "epochs. Distances in epochs from each switch to the nearest loss jump of its network; null: random "
-      "learned-snapshot epochs of the same networks ({} draws), one-sided Monte-Carlo $p$.}}\n\\end{{table}}\n",
+      "learned-snapshot epochs of the same networks ({} draws), one-sided Monte-Carlo $p$; matched null: epochs of "
+      "switches of other networks.}}\n\\end{{table}}\n",
       num(every), kPersist, num(factor), num(window), kDraws);
   r.section.latex += tex;
 }

@@ -38,8 +38,24 @@ struct SwitchSample {
   std::int64_t distance = 0;
   std::vector<std::int64_t> eligible;
   std::vector<std::int64_t> jumps;
+  std::int64_t epoch = 0;    ///< the switch's epoch (for the timing-matched null)
+  std::int64_t network = 0;  ///< its network (task index)
+  std::int64_t group = 0;    ///< its grid cell: the matched null pairs switches of one cell only
 };
 NullTest null_test(std::span<const SwitchSample> s, std::int64_t window, std::int64_t draws, std::uint64_t seed);
+
+/// The timing-matched null: the same statistic, but one null draw gives
+/// every switch the epoch of a uniformly picked switch of ANOTHER network
+/// of the same group (grid cell: lr and delay set the time scale of
+/// training), its distance measured to its own network's jumps. It keeps WHEN
+/// switches happen in training (e.g. early, where the learning onset's jump
+/// also is) and breaks only their pairing with their own network's jumps:
+/// small p means a switch sits nearer to its own network's jump than
+/// switches of other networks at their times do. A switch whose group has
+/// no other switching network is left out (`switches` counts those in);
+/// none left: no test (switches 0, NaN medians).
+NullTest matched_null_test(std::span<const SwitchSample> s, std::int64_t window, std::int64_t draws,
+                           std::uint64_t seed);
 
 /// Adds the mechanism section to `r` when any task carries a snapshots
 /// table: the files mechanism.csv (per cell and an "all" row) and

@@ -416,7 +416,7 @@ AnalysisReport analyze(const AnalysisInput& in, const AnalyzeOptions& opt) {
   for (ExponentReport& e : r.exponents) {
     e.resolution = judge_exponent(e.fit, e.boot.boot, opt.rules);
     if (!e.fit.ok) continue;  // "not fitted" says it all
-    for (const std::string& c : e.caveats) e.resolution.why_not.push_back(c);
+    for (const std::string& why : e.caveats) e.resolution.why_not.push_back(why);
     e.resolution.resolved = e.resolution.why_not.empty();
   }
   return r;

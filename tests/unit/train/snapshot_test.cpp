@@ -152,6 +152,38 @@ TEST(NullTest, SwitchesAtTheJumpsBeatRandomEpochs) {
   EXPECT_EQ(jump_distance(30, std::vector<std::int64_t>{}), -1);
 }
 
+TEST(NullTest, TheTimingMatchedNullSeparatesOwnJumpsFromEarlyTraining) {
+  std::vector<std::int64_t> eligible;
+  for (std::int64_t e = 20; e <= 1000; e += 10) eligible.push_back(e);
+  // (a) Every network switches at its learning onset, epoch 30, where every
+  // network also has its jump: the same-network null (random epochs over
+  // training) calls this significant; the matched null (other networks'
+  // switch epochs) does not: the timing alone explains it.
+  std::vector<SwitchSample> early;
+  for (int i = 0; i < 12; ++i) early.push_back({0, eligible, {30}, 30, i, 0});
+  EXPECT_LT(null_test(early, 50, 2000, 7).p_value, 0.01);
+  const NullTest m = matched_null_test(early, 50, 2000, 7);
+  EXPECT_EQ(m.switches, 12);
+  EXPECT_EQ(m.null_median, 0.0);
+  EXPECT_GT(m.p_value, 0.9);
+  // (b) Each network switches at ITS OWN jump, at different epochs: both
+  // nulls reject.
+  std::vector<SwitchSample> own;
+  for (int i = 0; i < 12; ++i) own.push_back({0, eligible, {100 + 70 * i}, 100 + 70 * i, i, 0});
+  const NullTest mo = matched_null_test(own, 50, 2000, 7);
+  EXPECT_LT(mo.p_value, 0.01);
+  EXPECT_GE(mo.null_median, 70.0);
+  // Switches are paired only within their group, and only across networks:
+  // a group with one switching network has no matched null.
+  std::vector<SwitchSample> lonely = own;
+  lonely[0].group = 1;
+  EXPECT_EQ(matched_null_test(lonely, 50, 2000, 7).switches, 11);
+  std::vector<SwitchSample> one_net(3, SwitchSample{0, eligible, {100}, 100, 5, 0});
+  const NullTest none = matched_null_test(one_net, 50, 2000, 7);
+  EXPECT_EQ(none.switches, 0);
+  EXPECT_TRUE(std::isnan(none.null_median));
+}
+
 // ------------------------------------------------------------------ the runner
 
 // Small and fast-learning networks of each family with the PSD classifier:
