@@ -9,9 +9,10 @@
 // inputs of the resolved/unresolved rules. Output: one CSV row per
 // (setting, replicate, estimator, boundary) (--csv) and a Markdown table
 // per setting (--md): bias, SD, RMSE, 95 % CI coverage, fit failures, and
-// the same over the replicates the default ResolutionRules call resolved.
+// the same over the replicates the default ResolutionRules and the
+// estimator rules (stats/fit.hpp estimator_caveats) call resolved.
 //
-//   boundary_study --seeds 6,10,20,100 --replicates 200 --resamples 200 \
+//   boundary_study --seeds 6,10,20,100 --replicates 200 --resamples 200
 //                  --floors none,flat,varying --shapes paper,foreign --md study.md --csv study.csv
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
