@@ -5,16 +5,25 @@
 // unchanged (and must keep their defaults). Canonical encoding: kTag, the
 // ghost section, the sections.
 #include <cstdint>
+#include <string_view>
+#include <utility>
 
 #include "core/bytes.hpp"
 #include "core/spec.hpp"
+#include "sections/own_section.hpp"
 #include "sections/sections.hpp"
 
 namespace memphase {
 
 enum class GhostModel : std::int8_t { none = 0, rank1 = 1, rankK = 2 };
 
+/// Names of ghost.kind.
+inline constexpr std::pair<std::string_view, GhostModel> kGhostModelNames[] = {
+    {"none", GhostModel::none}, {"rank1", GhostModel::rank1}, {"rankK", GhostModel::rankK}};
+
+/// The ghost section (sections/own_section.hpp).
 struct GhostConfig {
+  static constexpr std::string_view kSection = "ghost";
   GhostModel kind = GhostModel::none;  ///< rank1 or rankK (set by the preset)
   int rank = 1;                        ///< K of W = M N (rankK; K = model.n is full rank)
   double confidence = 10.0;            ///< c of the rank-1 read-out sigmoid(c (κ - 1))
@@ -27,6 +36,18 @@ struct GhostConfig {
   int tail = 50;             ///< no-learning zone: accuracy <= 0.5 over the last `tail` epochs
 
   bool recovery() const { return recovery_confidence > 0.0; }
+
+  /// Its fields in YAML and encoding order.
+  static void fields(auto& g, auto& v) {
+    v.choice("kind", g.kind, kGhostModelNames);
+    v("rank", g.rank);
+    v("confidence", g.confidence);
+    v("recovery_confidence", g.recovery_confidence);
+    v("recovery_epochs", g.recovery_epochs);
+    v("recovery_lr", g.recovery_lr);
+    v("diag_every", g.diag_every);
+    v("tail", g.tail);
+  }
 };
 
 namespace ghost {
@@ -37,10 +58,8 @@ inline constexpr std::int32_t kTag = -0x67686f;  // "gho"
 struct Config : SectionsConfig<Config> {
   GhostConfig ghost;
   void encode(ByteWriter& w) const override {
-    const GhostConfig& g = ghost;
     w.put(kTag);
-    w.put(g.kind); w.put(g.rank); w.put(g.confidence); w.put(g.recovery_confidence);
-    w.put(g.recovery_epochs); w.put(g.recovery_lr); w.put(g.diag_every); w.put(g.tail);
+    encode_own_section(w, ghost);
     encode_sections(w, *this);
   }
 };

@@ -11,49 +11,11 @@
 #include "families/ghost/report.hpp"
 #include "plugin/memory.hpp"
 #include "sections/sections.hpp"
+#include "sections/sections_family.hpp"
 
 namespace memphase::ghost {
 
 namespace {
-
-using detail::Choices;
-using detail::format_double;
-using detail::name_of;
-
-constexpr Preset kPresets[] = {
-    {"ghost-rank1", "rank-one ghost network of SPEC §5 (seed 001 Fig. 4 settings)"},
-    {"ghost-rankK", "rank-K network W = M N with a trainable read-out (SPEC §5)"},
-};
-
-constexpr std::pair<std::string_view, GhostModel> kind_names[] = {
-    {"none", GhostModel::none}, {"rank1", GhostModel::rank1}, {"rankK", GhostModel::rankK}};
-
-constexpr std::string_view kSections[] = {"model", "task", "train", "ghost"};
-
-constexpr AxisInfo kAxes[] = {axis::lr,
-                              axis::n,
-                              axis::epochs,
-                              {"rank", "ghost.rank", true},
-                              {"confidence", "ghost.confidence"},
-                              {"recovery_c", "ghost.recovery_confidence"}};
-
-/// Seed 001 Fig. 4 settings of both presets: N = 100, lr 0.02, 6000 epochs
-/// of plain SGD, c = 10 (GhostConfig's default); rank K: 2.
-void apply_preset(Config& s, std::string_view name) {
-  if (name != "ghost-rank1" && name != "ghost-rankK") return;
-  s.ghost.kind = name == "ghost-rank1" ? GhostModel::rank1 : GhostModel::rankK;
-  if (s.ghost.kind == GhostModel::rankK) s.ghost.rank = 2;
-  s.model.n = 100;
-  s.train.lr = 0.02;
-  s.train.momentum = 0.0;
-  s.train.weight_decay = 0.0;
-  s.train.epochs = 6000;
-}
-
-std::vector<std::string> own_key_paths() {
-  return {"ghost.kind",        "ghost.rank",        "ghost.confidence", "ghost.recovery_confidence",
-          "ghost.recovery_epochs", "ghost.recovery_lr", "ghost.diag_every", "ghost.tail"};
-}
 
 /// Rules of the ghost section (SPEC §5).
 void check_ghost(const Config& spec, detail::Rules& r) {
@@ -102,31 +64,35 @@ OutputSchema make_schema() {
   return s;
 }
 
-class GhostFamily final : public Family {
+class GhostFamily final : public SectionsFamily<GhostFamily, Config> {
  public:
-  std::string_view id() const override { return "ghost"; }
-  std::span<const Preset> presets() const override { return kPresets; }
-  TaskSpec make(std::string_view preset) const override {
-    return make_sections_spec<Config>(this, preset, apply_preset);
+  static constexpr std::string_view kId = "ghost";
+  static constexpr Preset kPresets[] = {
+      {"ghost-rank1", "rank-one ghost network of SPEC §5 (seed 001 Fig. 4 settings)"},
+      {"ghost-rankK", "rank-K network W = M N with a trainable read-out (SPEC §5)"},
+  };
+  static constexpr AxisInfo kAxes[] = {axis::lr,
+                                       axis::n,
+                                       axis::epochs,
+                                       {"rank", "ghost.rank", true},
+                                       {"confidence", "ghost.confidence"},
+                                       {"recovery_c", "ghost.recovery_confidence"}};
+  static constexpr auto kOwn = &Config::ghost;
+  static constexpr std::int32_t kTag = ghost::kTag;
+
+  /// Seed 001 Fig. 4 settings of both presets: N = 100, lr 0.02, 6000 epochs
+  /// of plain SGD, c = 10 (GhostConfig's default); rank K: 2.
+  static void apply_preset(Config& s, std::string_view name) {
+    if (name != "ghost-rank1" && name != "ghost-rankK") return;
+    s.ghost.kind = name == "ghost-rank1" ? GhostModel::rank1 : GhostModel::rankK;
+    if (s.ghost.kind == GhostModel::rankK) s.ghost.rank = 2;
+    s.model.n = 100;
+    s.train.lr = 0.02;
+    s.train.momentum = 0.0;
+    s.train.weight_decay = 0.0;
+    s.train.epochs = 6000;
   }
 
-  std::span<const std::string_view> sections() const override { return kSections; }
-  std::vector<std::string> key_paths() const override { return section_key_paths(own_key_paths()); }
-  void read(detail::MapReader& top, TaskSpec& spec, detail::Diagnostics& diag) const override {
-    Config& c = config(spec);
-    const std::vector<std::string> all = key_paths();
-    read_sections(top, c, diag, all);
-    detail::MapReader ghost(top.section("ghost"), "ghost", diag);
-    ghost.read_choice("kind", c.ghost.kind, Choices<GhostModel>(kind_names));
-    ghost.read("rank", c.ghost.rank);
-    ghost.read("confidence", c.ghost.confidence);
-    ghost.read("recovery_confidence", c.ghost.recovery_confidence);
-    ghost.read("recovery_epochs", c.ghost.recovery_epochs);
-    ghost.read("recovery_lr", c.ghost.recovery_lr);
-    ghost.read("diag_every", c.ghost.diag_every);
-    ghost.read("tail", c.ghost.tail);
-    ghost.finish(all);
-  }
   void check(const TaskSpec& spec, detail::Diagnostics& diag) const override {
     detail::Rules r(diag);
     check_sections(config(spec), r, /*trial_layout=*/false);
@@ -135,43 +101,6 @@ class GhostFamily final : public Family {
   std::string foreign_key_message(std::string_view path, std::string_view value) const override {
     return fmt::format("{} is only used by the ghost families (ghost-rank1, ghost-rankK) (got {})", path, value);
   }
-  std::string to_yaml(const TaskSpec& spec) const override {
-    const Config& c = config(spec);
-    const GhostConfig& g = c.ghost;
-    std::string out = sections_yaml(c);
-    auto it = std::back_inserter(out);
-    fmt::format_to(it, "ghost:\n");
-    fmt::format_to(it, "  kind: {}\n", name_of(g.kind, Choices<GhostModel>(kind_names)));
-    fmt::format_to(it, "  rank: {}\n", g.rank);
-    fmt::format_to(it, "  confidence: {}\n", format_double(g.confidence));
-    fmt::format_to(it, "  recovery_confidence: {}\n", format_double(g.recovery_confidence));
-    fmt::format_to(it, "  recovery_epochs: {}\n", g.recovery_epochs);
-    fmt::format_to(it, "  recovery_lr: {}\n", format_double(g.recovery_lr));
-    fmt::format_to(it, "  diag_every: {}\n", g.diag_every);
-    fmt::format_to(it, "  tail: {}\n", g.tail);
-    return out;
-  }
-  bool owns_encoding(std::int32_t first) const override { return first == kTag; }
-  TaskSpec decode(ByteReader& r) const override {
-    if (r.get<std::int32_t>() != kTag) r.fail("ghost spec tag");
-    auto c = std::make_unique<Config>();
-    GhostConfig& g = c->ghost;
-    g.kind = r.get<GhostModel>(); g.rank = r.get<int>(); g.confidence = r.get<double>();
-    g.recovery_confidence = r.get<double>(); g.recovery_epochs = r.get<std::int64_t>();
-    g.recovery_lr = r.get<double>(); g.diag_every = r.get<int>(); g.tail = r.get<int>();
-    decode_sections(r, *c, r.get<std::int32_t>());
-    return TaskSpec(this, std::move(c));
-  }
-
-  std::span<const AxisInfo> axes() const override { return kAxes; }
-  void set_axis(TaskSpec& spec, std::string_view axis, double value) const override {
-    Config& c = config(spec);
-    if (axis == "rank") c.ghost.rank = static_cast<int>(value);
-    else if (axis == "confidence") c.ghost.confidence = value;
-    else if (axis == "recovery_c") c.ghost.recovery_confidence = value;
-    else set_section_axis(c, axis, value);
-  }
-
   std::int64_t planned_epochs(const TaskSpec& spec) const override { return planned(config(spec)); }
   std::int64_t poll_epochs(const TaskSpec& spec) const override { return config(spec).train.resolved_epochs(); }
   double cost(const TaskSpec& spec) const override {

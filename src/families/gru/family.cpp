@@ -13,36 +13,11 @@
 #include "families/gru/run_task.hpp"
 #include "plugin/memory.hpp"
 #include "sections/sections.hpp"
+#include "sections/sections_family.hpp"
 
 namespace memphase::gru {
 
 namespace {
-
-constexpr Preset kPresets[] = {
-    {"gru-nopost", "GRU (nn.GRUCell, N = 100) on the delayed cue task, no post-response period"},
-    {"gru-post", "the same with a 30 ms post-response period, epochs_coeff 100"},
-};
-
-void apply_preset(Config& s, std::string_view name) {
-  if (name == "gru-post") {
-    s.task.post = 30.0;
-    s.train.epochs_coeff = 100.0;
-  }
-}
-
-constexpr std::string_view kSections[] = {"model", "task", "train", "gru"};
-
-/// gru.noise: where eps_t enters. One placement is implemented (inside the
-/// candidate's tanh, gru.hpp); the key states it in the canonical text, which
-/// thereby names its family (a train file without `family:` is a GRU's when
-/// it has a gru section, as for the other families' own sections).
-enum class NoisePlacement : std::int8_t { candidate = 0 };
-constexpr std::pair<std::string_view, NoisePlacement> kNoiseNames[] = {
-    {"candidate", NoisePlacement::candidate}};
-
-constexpr AxisInfo kAxes[] = {
-    axis::lr,   axis::delay,       axis::response,         axis::post,     axis::n,
-    axis::reps, axis::noise_sigma, axis::init_state_sigma, axis::momentum, axis::weight_decay};
 
 /// Memory of one task: the BPTT buffers of GruKernel (states, gates and
 /// noise of every step), the classifier's free run, curves and weights.
@@ -94,24 +69,27 @@ OutputSchema make_schema() {
   return s;
 }
 
-class GruFamily final : public Family {
+class GruFamily final : public SectionsFamily<GruFamily, Config> {
  public:
-  std::string_view id() const override { return "gru"; }
-  std::span<const Preset> presets() const override { return kPresets; }
-  TaskSpec make(std::string_view preset) const override {
-    return make_sections_spec<Config>(this, preset, apply_preset);
+  static constexpr std::string_view kId = "gru";
+  static constexpr Preset kPresets[] = {
+      {"gru-nopost", "GRU (nn.GRUCell, N = 100) on the delayed cue task, no post-response period"},
+      {"gru-post", "the same with a 30 ms post-response period, epochs_coeff 100"},
+  };
+  static constexpr AxisInfo kAxes[] = {
+      axis::lr,   axis::delay,       axis::response,         axis::post,     axis::n,
+      axis::reps, axis::noise_sigma, axis::init_state_sigma, axis::momentum, axis::weight_decay};
+  static constexpr auto kOwn = &Config::gru;
+  static constexpr bool kOwnEncoded = false;  // the encoding is kTag and the sections (config.hpp)
+  static constexpr std::int32_t kTag = gru::kTag;
+
+  static void apply_preset(Config& s, std::string_view name) {
+    if (name == "gru-post") {
+      s.task.post = 30.0;
+      s.train.epochs_coeff = 100.0;
+    }
   }
 
-  std::span<const std::string_view> sections() const override { return kSections; }
-  std::vector<std::string> key_paths() const override { return section_key_paths({"gru.noise"}); }
-  void read(detail::MapReader& top, TaskSpec& spec, detail::Diagnostics& diag) const override {
-    const std::vector<std::string> all = key_paths();
-    read_sections(top, config(spec), diag, all);
-    detail::MapReader gru(top.section("gru"), "gru", diag);
-    NoisePlacement noise = NoisePlacement::candidate;
-    gru.read_choice("noise", noise, detail::Choices<NoisePlacement>(kNoiseNames));
-    gru.finish(all);
-  }
   void check(const TaskSpec& spec, detail::Diagnostics& diag) const override {
     detail::Rules r(diag);
     const Config& c = config(spec);
@@ -133,22 +111,6 @@ class GruFamily final : public Family {
   std::string foreign_key_message(std::string_view path, std::string_view value) const override {
     return fmt::format("{} is only used by the gru families (got {})", path, value);
   }
-  std::string to_yaml(const TaskSpec& spec) const override {
-    return sections_yaml(config(spec)) + "gru:\n  noise: candidate\n";
-  }
-  bool owns_encoding(std::int32_t first) const override { return first == kTag; }
-  TaskSpec decode(ByteReader& r) const override {
-    if (r.get<std::int32_t>() != kTag) r.fail("gru spec tag");
-    auto c = std::make_unique<Config>();
-    decode_sections(r, *c, r.get<std::int32_t>());
-    return TaskSpec(this, std::move(c));
-  }
-
-  std::span<const AxisInfo> axes() const override { return kAxes; }
-  void set_axis(TaskSpec& spec, std::string_view axis, double value) const override {
-    set_section_axis(config(spec), axis, value);
-  }
-
   std::int64_t planned_epochs(const TaskSpec& spec) const override {
     return config(spec).train.resolved_epochs();
   }

@@ -6,9 +6,11 @@
 // carried unchanged. Canonical encoding: kTag, the rank2 section, the sections.
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "core/bytes.hpp"
 #include "core/spec.hpp"
+#include "sections/own_section.hpp"
 #include "sections/sections.hpp"
 
 namespace memphase {
@@ -29,13 +31,28 @@ struct Rank2Layout {
 };
 Rank2Layout rank2_layout(Rank2Variant v);
 
+/// Names of rank2.variant.
+inline constexpr std::pair<std::string_view, Rank2Variant> kRank2VariantNames[] = {
+    {"a", Rank2Variant::a}, {"b", Rank2Variant::b}, {"c", Rank2Variant::c}, {"d", Rank2Variant::d}};
+
+/// The rank2 section (sections/own_section.hpp).
 struct Rank2Config {
+  static constexpr std::string_view kSection = "rank2";
   Rank2Variant variant = Rank2Variant::a;
   /// Early stop: end training after the first epoch whose loss (before its
   /// update) is below early_stop · loss(epoch 0); 0 = off.
   double early_stop = 0.0;
   int diag_every = 0;  ///< latent diagnostics every k epochs and at the end (0: only at the end)
   int flow_grid = 21;  ///< flow field F(κ) on flow_grid × flow_grid points around the trajectory
+
+  /// Its fields in YAML and encoding order; a decoded variant that is not one
+  /// of a-d fails ("rank2 variant").
+  static void fields(auto& g, auto& v) {
+    v.choice("variant", g.variant, kRank2VariantNames, "rank2 variant");
+    v("early_stop", g.early_stop);
+    v("diag_every", g.diag_every);
+    v("flow_grid", g.flow_grid);
+  }
 };
 
 namespace rank2 {
@@ -46,12 +63,8 @@ inline constexpr std::int32_t kTag = -0x726b32;  // "rk2"
 struct Config : SectionsConfig<Config> {
   Rank2Config rank2;
   void encode(ByteWriter& w) const override {
-    const Rank2Config& r = rank2;
     w.put(kTag);
-    w.put(r.variant);
-    w.put(r.early_stop);
-    w.put(r.diag_every);
-    w.put(r.flow_grid);
+    encode_own_section(w, rank2);
     encode_sections(w, *this);
   }
 };

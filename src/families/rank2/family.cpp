@@ -12,70 +12,14 @@
 #include "families/rank2/report.hpp"
 #include "plugin/memory.hpp"
 #include "sections/sections.hpp"
+#include "sections/sections_family.hpp"
 
 namespace memphase::rank2 {
 
 namespace {
 
-using detail::Choices;
-using detail::format_double;
-using detail::name_of;
-
-constexpr Preset kPresets[] = {
-    {"rank2-a",
-     "rank-2 RNN of SPEC §7, variant (a): T_disc 15, 2 ones, early stop (seed 000 Fig. 2)"},
-    {"rank2-b", "rank-2 RNN of SPEC §7, variant (b): T_disc 30, 10 ones (high-lr example)"},
-    {"rank2-c",
-     "rank-2 RNN of SPEC §7, variant (c): T_disc 6, 2 ones (seed 000 Fig. 3, short delay)"},
-    {"rank2-d",
-     "rank-2 RNN of SPEC §7, variant (d): T_disc 6, 2 ones, 6 zeros (seed 000 Fig. 3, post "
-     "period)"},
-};
-
-constexpr std::pair<std::string_view, Rank2Variant> variant_names[] = {
-    {"a", Rank2Variant::a}, {"b", Rank2Variant::b}, {"c", Rank2Variant::c}, {"d", Rank2Variant::d}};
 /// Values of the categorical axis "variant", in Rank2Variant order.
 constexpr std::string_view variant_choices[] = {"a", "b", "c", "d"};
-
-constexpr std::string_view kSections[] = {"model", "task", "train", "rank2"};
-
-constexpr AxisInfo kAxes[] = {axis::lr,
-                              axis::n,
-                              axis::epochs,
-                              axis::tau,
-                              {"variant", "rank2.variant", true, variant_choices},
-                              {"early_stop", "rank2.early_stop"}};
-
-/// SPEC §7 reference settings of each variant.
-void apply_preset(Config& s, std::string_view name) {
-  s.model.n = 100;
-  s.train.momentum = 0.0;
-  s.train.weight_decay = 0.0;
-  if (name == "rank2-a") {
-    s.rank2.variant = Rank2Variant::a;
-    s.train.lr = 0.01;
-    s.train.epochs = 5'000'000;
-    s.rank2.early_stop = 1e-4;
-  } else if (name == "rank2-b") {
-    s.rank2.variant = Rank2Variant::b;
-    s.train.lr = 0.01;
-    s.train.epochs = 150'000;
-  } else if (name == "rank2-c") {
-    s.rank2.variant = Rank2Variant::c;
-    s.train.lr = 1e-3;
-    s.train.epochs = 500'000;
-  } else if (name == "rank2-d") {
-    s.rank2.variant = Rank2Variant::d;
-    s.train.lr = 1e-3;
-    s.train.epochs = 1'000'000;
-  } else {
-    s.train.epochs = 1000;
-  }
-}
-
-std::vector<std::string> own_key_paths() {
-  return {"rank2.variant", "rank2.early_stop", "rank2.diag_every", "rank2.flow_grid"};
-}
 
 void check_rank2(const Config& spec, detail::Rules& r) {
   using detail::at_least_one;
@@ -139,27 +83,55 @@ std::optional<LatentClass> final_latent(const TaskSpec& spec, const TaskResult& 
   return classify_latent(rank2_latent_map(p, task.alpha), p.n * net.x0(), task.total(), o);
 }
 
-class Rank2Family final : public Family {
+class Rank2Family final : public SectionsFamily<Rank2Family, Config> {
  public:
-  std::string_view id() const override { return "rank2"; }
-  std::span<const Preset> presets() const override { return kPresets; }
-  TaskSpec make(std::string_view preset) const override {
-    return make_sections_spec<Config>(this, preset, apply_preset);
+  static constexpr std::string_view kId = "rank2";
+  static constexpr Preset kPresets[] = {
+      {"rank2-a",
+       "rank-2 RNN of SPEC §7, variant (a): T_disc 15, 2 ones, early stop (seed 000 Fig. 2)"},
+      {"rank2-b", "rank-2 RNN of SPEC §7, variant (b): T_disc 30, 10 ones (high-lr example)"},
+      {"rank2-c",
+       "rank-2 RNN of SPEC §7, variant (c): T_disc 6, 2 ones (seed 000 Fig. 3, short delay)"},
+      {"rank2-d",
+       "rank-2 RNN of SPEC §7, variant (d): T_disc 6, 2 ones, 6 zeros (seed 000 Fig. 3, post "
+       "period)"},
+  };
+  static constexpr AxisInfo kAxes[] = {axis::lr,
+                                       axis::n,
+                                       axis::epochs,
+                                       axis::tau,
+                                       {"variant", "rank2.variant", true, variant_choices},
+                                       {"early_stop", "rank2.early_stop"}};
+  static constexpr auto kOwn = &Config::rank2;
+  static constexpr std::int32_t kTag = rank2::kTag;
+
+  /// SPEC §7 reference settings of each variant.
+  static void apply_preset(Config& s, std::string_view name) {
+    s.model.n = 100;
+    s.train.momentum = 0.0;
+    s.train.weight_decay = 0.0;
+    if (name == "rank2-a") {
+      s.rank2.variant = Rank2Variant::a;
+      s.train.lr = 0.01;
+      s.train.epochs = 5'000'000;
+      s.rank2.early_stop = 1e-4;
+    } else if (name == "rank2-b") {
+      s.rank2.variant = Rank2Variant::b;
+      s.train.lr = 0.01;
+      s.train.epochs = 150'000;
+    } else if (name == "rank2-c") {
+      s.rank2.variant = Rank2Variant::c;
+      s.train.lr = 1e-3;
+      s.train.epochs = 500'000;
+    } else if (name == "rank2-d") {
+      s.rank2.variant = Rank2Variant::d;
+      s.train.lr = 1e-3;
+      s.train.epochs = 1'000'000;
+    } else {
+      s.train.epochs = 1000;
+    }
   }
 
-  std::span<const std::string_view> sections() const override { return kSections; }
-  std::vector<std::string> key_paths() const override { return section_key_paths(own_key_paths()); }
-  void read(detail::MapReader& top, TaskSpec& spec, detail::Diagnostics& diag) const override {
-    Config& c = config(spec);
-    const std::vector<std::string> all = key_paths();
-    read_sections(top, c, diag, all);
-    detail::MapReader r2(top.section("rank2"), "rank2", diag);
-    r2.read_choice("variant", c.rank2.variant, Choices<Rank2Variant>(variant_names));
-    r2.read("early_stop", c.rank2.early_stop);
-    r2.read("diag_every", c.rank2.diag_every);
-    r2.read("flow_grid", c.rank2.flow_grid);
-    r2.finish(all);
-  }
   void check(const TaskSpec& spec, detail::Diagnostics& diag) const override {
     detail::Rules r(diag);
     check_sections(config(spec), r, /*trial_layout=*/false);
@@ -170,43 +142,6 @@ class Rank2Family final : public Family {
         "{} is only used by the rank-2 families (rank2-a, rank2-b, rank2-c, rank2-d) (got {})",
         path, value);
   }
-  std::string to_yaml(const TaskSpec& spec) const override {
-    const Config& c = config(spec);
-    const Rank2Config& g = c.rank2;
-    std::string out = sections_yaml(c);
-    auto it = std::back_inserter(out);
-    fmt::format_to(it, "rank2:\n");
-    fmt::format_to(it, "  variant: {}\n", name_of(g.variant, Choices<Rank2Variant>(variant_names)));
-    fmt::format_to(it, "  early_stop: {}\n", format_double(g.early_stop));
-    fmt::format_to(it, "  diag_every: {}\n", g.diag_every);
-    fmt::format_to(it, "  flow_grid: {}\n", g.flow_grid);
-    return out;
-  }
-  bool owns_encoding(std::int32_t first) const override { return first == kTag; }
-  TaskSpec decode(ByteReader& r) const override {
-    if (r.get<std::int32_t>() != kTag) r.fail("rank2 spec tag");
-    auto c = std::make_unique<Config>();
-    Rank2Config& g = c->rank2;
-    g.variant = r.get<Rank2Variant>();
-    if (static_cast<int>(g.variant) < 0 || static_cast<int>(g.variant) > 3) r.fail("rank2 variant");
-    g.early_stop = r.get<double>();
-    g.diag_every = r.get<int>();
-    g.flow_grid = r.get<int>();
-    decode_sections(r, *c, r.get<std::int32_t>());
-    return TaskSpec(this, std::move(c));
-  }
-
-  std::span<const AxisInfo> axes() const override { return kAxes; }
-  void set_axis(TaskSpec& spec, std::string_view axis, double value) const override {
-    Config& c = config(spec);
-    if (axis == "variant")
-      c.rank2.variant = static_cast<Rank2Variant>(static_cast<int>(value));
-    else if (axis == "early_stop")
-      c.rank2.early_stop = value;
-    else
-      set_section_axis(c, axis, value);
-  }
-
   std::int64_t planned_epochs(const TaskSpec& spec) const override {
     return config(spec).train.epochs;
   }

@@ -16,6 +16,7 @@
 #include "families/rate_rnn/trainer.hpp"
 #include "plugin/memory.hpp"
 #include "sections/sections.hpp"
+#include "sections/sections_family.hpp"
 
 namespace memphase::rate_rnn {
 
@@ -23,36 +24,6 @@ std::vector<BenchUnit> bench_units(const BenchOptions& opt);                    
 void bench_fields(const BenchOptions& opt, const BenchTimes& seconds, BenchFields& out);  // bench.cpp
 
 namespace {
-
-constexpr Preset kPresets[] = {
-    {"dcdt-nopost", "delayed cue discrimination, no post-response period (SPEC §3)"},
-    {"dcdt-post", "with a 30 ms post-response period, epochs_coeff 100"},
-    {"dcdt-longtau", "with tau 20 ms"},
-    {"no-memory", "cue copied to the output, no delay (SPEC §3.6)"},
-};
-
-void apply_preset(Config& s, std::string_view name) {
-  if (name == "dcdt-post") {
-    s.task.post = 30.0;
-    s.train.epochs_coeff = 100.0;
-  } else if (name == "dcdt-longtau") {
-    s.model.tau = 20.0;
-  } else if (name == "no-memory") {
-    s.task.kind = TaskKind::no_memory;
-    s.task.delay = 0.0;
-    s.task.post = 0.0;
-    s.task.loss = LossKind::mse;
-    s.model.readout = Readout::linear;
-    s.train.epochs = 3000;
-    s.train.abort_loss = 100.0;
-  }
-}
-
-constexpr std::string_view kSections[] = {"model", "task", "train"};
-
-constexpr AxisInfo kAxes[] = {axis::lr,    axis::delay,       axis::response,         axis::post,
-                              axis::tau,   axis::n,           axis::reps,             axis::noise_sigma,
-                              axis::init_state_sigma, axis::momentum, axis::weight_decay};
 
 /// Memory of one task: the BPTT buffers of bptt.hpp, the classifier's free
 /// run, the curves and the copies of the weights.
@@ -107,19 +78,38 @@ OutputSchema make_schema() {
   return s;
 }
 
-class RateRnnFamily final : public Family {
+class RateRnnFamily final : public SectionsFamily<RateRnnFamily, Config> {
  public:
-  std::string_view id() const override { return "rate_rnn"; }
-  std::span<const Preset> presets() const override { return kPresets; }
-  TaskSpec make(std::string_view preset) const override {
-    return make_sections_spec<Config>(this, preset, apply_preset);
+  static constexpr std::string_view kId = "rate_rnn";
+  static constexpr Preset kPresets[] = {
+      {"dcdt-nopost", "delayed cue discrimination, no post-response period (SPEC §3)"},
+      {"dcdt-post", "with a 30 ms post-response period, epochs_coeff 100"},
+      {"dcdt-longtau", "with tau 20 ms"},
+      {"no-memory", "cue copied to the output, no delay (SPEC §3.6)"},
+  };
+  static constexpr AxisInfo kAxes[] = {axis::lr,    axis::delay,       axis::response,         axis::post,
+                                       axis::tau,   axis::n,           axis::reps,             axis::noise_sigma,
+                                       axis::init_state_sigma, axis::momentum, axis::weight_decay};
+  // No own section and no kTag: its encoding is the sections alone (config.hpp),
+  // owns_encoding() and decode() below.
+
+  static void apply_preset(Config& s, std::string_view name) {
+    if (name == "dcdt-post") {
+      s.task.post = 30.0;
+      s.train.epochs_coeff = 100.0;
+    } else if (name == "dcdt-longtau") {
+      s.model.tau = 20.0;
+    } else if (name == "no-memory") {
+      s.task.kind = TaskKind::no_memory;
+      s.task.delay = 0.0;
+      s.task.post = 0.0;
+      s.task.loss = LossKind::mse;
+      s.model.readout = Readout::linear;
+      s.train.epochs = 3000;
+      s.train.abort_loss = 100.0;
+    }
   }
 
-  std::span<const std::string_view> sections() const override { return kSections; }
-  std::vector<std::string> key_paths() const override { return section_key_paths(); }
-  void read(detail::MapReader& top, TaskSpec& spec, detail::Diagnostics& diag) const override {
-    read_sections(top, config(spec), diag, key_paths());
-  }
   void check(const TaskSpec& spec, detail::Diagnostics& diag) const override {
     detail::Rules r(diag);
     check_sections(config(spec), r, /*trial_layout=*/true);
@@ -127,7 +117,6 @@ class RateRnnFamily final : public Family {
   std::string foreign_key_message(std::string_view path, std::string_view value) const override {
     return fmt::format("{} is only used by the rate RNN families (got {})", path, value);
   }
-  std::string to_yaml(const TaskSpec& spec) const override { return sections_yaml(config(spec)); }
   bool owns_encoding(std::int32_t first) const override { return first >= 1; }
   TaskSpec decode(ByteReader& r) const override {
     const auto first = r.get<std::int32_t>();
@@ -137,7 +126,6 @@ class RateRnnFamily final : public Family {
     return TaskSpec(this, std::move(c));
   }
 
-  std::span<const AxisInfo> axes() const override { return kAxes; }
   std::optional<std::string> refuse_axis(const TaskSpec& base, const AxisInfo& axis, std::string_view path,
                                          std::string_view preset) const override {
     if (config(base).task.kind != TaskKind::no_memory) return Family::refuse_axis(base, axis, path, preset);
@@ -149,9 +137,6 @@ class RateRnnFamily final : public Family {
       if (a.name != "delay" && a.name != "post") allowed.emplace_back(a.name);
     return fmt::format("{} cannot be swept in family '{}' ({} is fixed at 0; axes of this family: {})", path,
                        preset, axis.field, detail::join_list(allowed));
-  }
-  void set_axis(TaskSpec& spec, std::string_view axis, double value) const override {
-    set_section_axis(config(spec), axis, value);
   }
 
   std::int64_t planned_epochs(const TaskSpec& spec) const override {

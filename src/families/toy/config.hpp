@@ -5,9 +5,12 @@
 // response_ratio · T_d; the other section fields are carried unchanged) and
 // the toy section. Canonical encoding: kTag, the toy section, the sections.
 #include <cstdint>
+#include <string_view>
+#include <utility>
 
 #include "core/bytes.hpp"
 #include "core/spec.hpp"
+#include "sections/own_section.hpp"
 #include "sections/sections.hpp"
 
 namespace memphase {
@@ -19,8 +22,15 @@ enum class ToyModel : std::int8_t { none = 0, ghost = 1, cycle = 2 };
 /// verbatim ∫(o-y)² dt; normalized = each epoch's integral divided by its length.
 enum class ToyGhostLoss : std::int8_t { raw = 0, normalized = 1 };
 
-/// The toy section. Times are in the toy's own units.
+/// Names of toy.kind and toy.loss.
+inline constexpr std::pair<std::string_view, ToyModel> kToyModelNames[] = {
+    {"none", ToyModel::none}, {"ghost", ToyModel::ghost}, {"cycle", ToyModel::cycle}};
+inline constexpr std::pair<std::string_view, ToyGhostLoss> kToyGhostLossNames[] = {
+    {"raw", ToyGhostLoss::raw}, {"normalized", ToyGhostLoss::normalized}};
+
+/// The toy section (sections/own_section.hpp). Times are in the toy's own units.
 struct ToyConfig {
+  static constexpr std::string_view kSection = "toy";
   ToyModel kind = ToyModel::none;  ///< ghost or cycle (set by the preset)
   /// Ghost: raw (default) or normalized; the cycle's loss is normalized
   /// (SPEC §4.2), and its preset sets and requires that value.
@@ -39,6 +49,17 @@ struct ToyConfig {
   double response_for(double t_delay, double response) const {
     return response_ratio > 0.0 ? response_ratio * t_delay : response;
   }
+
+  /// Its fields in YAML and encoding order.
+  static void fields(auto& y, auto& v) {
+    v.choice("kind", y.kind, kToyModelNames);
+    v.choice("loss", y.loss, kToyGhostLossNames);
+    v("confidence", y.confidence);
+    v("response_ratio", y.response_ratio);
+    v("r0_jitter", y.r0_jitter);
+    v("max_steps", y.max_steps);
+    v("settle_steps", y.settle_steps);
+  }
 };
 
 namespace toy {
@@ -50,8 +71,7 @@ struct Config : SectionsConfig<Config> {
   ToyConfig toy;
   void encode(ByteWriter& w) const override {
     w.put(kTag);
-    w.put(toy.kind); w.put(toy.loss); w.put(toy.confidence); w.put(toy.response_ratio);
-    w.put(toy.r0_jitter); w.put(toy.max_steps); w.put(toy.settle_steps);
+    encode_own_section(w, toy);
     encode_sections(w, *this);
   }
 };

@@ -14,6 +14,7 @@
 #include "families/toy/toy_task.hpp"
 #include "plugin/memory.hpp"
 #include "sections/sections.hpp"
+#include "sections/sections_family.hpp"
 
 namespace memphase::toy {
 
@@ -22,21 +23,6 @@ namespace {
 using detail::Choices;
 using detail::format_double;
 using detail::name_of;
-
-constexpr Preset kPresets[] = {
-    {"toy-ghost", "the ghost / slow point toy of SPEC §4.1 (no network; one gradient descent per task)"},
-    {"toy-cycle", "the limit-cycle toy of SPEC §4.2"},
-};
-
-constexpr std::pair<std::string_view, ToyModel> kind_names[] = {
-    {"none", ToyModel::none}, {"ghost", ToyModel::ghost}, {"cycle", ToyModel::cycle}};
-constexpr std::pair<std::string_view, ToyGhostLoss> loss_names[] = {
-    {"raw", ToyGhostLoss::raw}, {"normalized", ToyGhostLoss::normalized}};
-
-constexpr std::string_view kSections[] = {"model", "task", "train", "toy"};
-
-/// The toy's α is train.lr, T_d task.delay, T_r task.response.
-constexpr AxisInfo kAxes[] = {axis::lr, axis::delay, axis::response};
 
 constexpr const char* kRefine = "toy_refine";
 constexpr const char* kRelTol = "toy_rel_tol";
@@ -48,28 +34,6 @@ void plain_sgd(Sections& s, std::int64_t epochs) {
   s.train.momentum = 0.0;
   s.train.weight_decay = 0.0;
   s.train.epochs = epochs;
-}
-
-/// The toy defaults are SPEC §4.1's task at T = 100 (ghost) and SPEC §4.2's
-/// cycle with T_d = 100, T_r = 10.
-void apply_preset(Config& s, std::string_view name) {
-  if (name == "toy-ghost") {
-    s.toy.kind = ToyModel::ghost;
-    s.task.delay = 100.0;
-    s.task.response = 100.0;
-    plain_sgd(s, 1);
-  } else if (name == "toy-cycle") {
-    s.toy.kind = ToyModel::cycle;
-    s.toy.loss = ToyGhostLoss::normalized;
-    s.task.delay = 100.0;
-    s.task.response = 10.0;
-    plain_sgd(s, 1);
-  }
-}
-
-std::vector<std::string> own_key_paths() {
-  return {"toy.kind",      "toy.loss",      "toy.confidence",  "toy.response_ratio",
-          "toy.r0_jitter", "toy.max_steps", "toy.settle_steps"};
 }
 
 /// Rules of the toy section (SPEC §4): the toy's gradient descent is plain
@@ -85,7 +49,7 @@ void check_toy(const Config& spec, detail::Rules& r) {
   if (y.kind == ToyModel::cycle && y.loss != ToyGhostLoss::normalized)
     r.fail("toy.loss",
            fmt::format("toy.loss must be normalized for the cycle (SPEC §4.2) (got {})",
-                       name_of(y.loss, Choices<ToyGhostLoss>(loss_names))));
+                       name_of(y.loss, Choices<ToyGhostLoss>(kToyGhostLossNames))));
   if (r.number("toy.confidence", y.confidence, non_negative, ">= 0 (0: closed form)") &&
       y.kind == ToyModel::cycle && y.confidence != 0.0)
     r.fail("toy.confidence",
@@ -215,30 +179,35 @@ void toy_fits(const AnalysisInput& in, const AnalyzeOptions& opt, AnalysisReport
 }
 
 
-class ToyFamily final : public Family {
+class ToyFamily final : public SectionsFamily<ToyFamily, Config> {
  public:
-  std::string_view id() const override { return "toy"; }
-  std::span<const Preset> presets() const override { return kPresets; }
-  TaskSpec make(std::string_view preset) const override {
-    return make_sections_spec<Config>(this, preset, apply_preset);
+  static constexpr std::string_view kId = "toy";
+  static constexpr Preset kPresets[] = {
+      {"toy-ghost", "the ghost / slow point toy of SPEC §4.1 (no network; one gradient descent per task)"},
+      {"toy-cycle", "the limit-cycle toy of SPEC §4.2"},
+  };
+  /// The toy's α is train.lr, T_d task.delay, T_r task.response.
+  static constexpr AxisInfo kAxes[] = {axis::lr, axis::delay, axis::response};
+  static constexpr auto kOwn = &Config::toy;
+  static constexpr std::int32_t kTag = toy::kTag;
+
+  /// The toy defaults are SPEC §4.1's task at T = 100 (ghost) and SPEC §4.2's
+  /// cycle with T_d = 100, T_r = 10.
+  static void apply_preset(Config& s, std::string_view name) {
+    if (name == "toy-ghost") {
+      s.toy.kind = ToyModel::ghost;
+      s.task.delay = 100.0;
+      s.task.response = 100.0;
+      plain_sgd(s, 1);
+    } else if (name == "toy-cycle") {
+      s.toy.kind = ToyModel::cycle;
+      s.toy.loss = ToyGhostLoss::normalized;
+      s.task.delay = 100.0;
+      s.task.response = 10.0;
+      plain_sgd(s, 1);
+    }
   }
 
-  std::span<const std::string_view> sections() const override { return kSections; }
-  std::vector<std::string> key_paths() const override { return section_key_paths(own_key_paths()); }
-  void read(detail::MapReader& top, TaskSpec& spec, detail::Diagnostics& diag) const override {
-    Config& c = config(spec);
-    const std::vector<std::string> all = key_paths();
-    read_sections(top, c, diag, all);
-    detail::MapReader toy(top.section("toy"), "toy", diag);
-    toy.read_choice("kind", c.toy.kind, Choices<ToyModel>(kind_names));
-    toy.read_choice("loss", c.toy.loss, Choices<ToyGhostLoss>(loss_names));
-    toy.read("confidence", c.toy.confidence);
-    toy.read("response_ratio", c.toy.response_ratio);
-    toy.read("r0_jitter", c.toy.r0_jitter);
-    toy.read("max_steps", c.toy.max_steps);
-    toy.read("settle_steps", c.toy.settle_steps);
-    toy.finish(all);
-  }
   void check(const TaskSpec& spec, detail::Diagnostics& diag) const override {
     detail::Rules r(diag);
     check_sections(config(spec), r, /*trial_layout=*/false);
@@ -248,35 +217,6 @@ class ToyFamily final : public Family {
     return fmt::format("{} is only used when toy.kind is ghost or cycle (families toy-ghost, toy-cycle) (got {})",
                        path, value);
   }
-  std::string to_yaml(const TaskSpec& spec) const override {
-    const Config& c = config(spec);
-    const ToyConfig& y = c.toy;
-    std::string out = sections_yaml(c);
-    auto it = std::back_inserter(out);
-    fmt::format_to(it, "toy:\n");
-    fmt::format_to(it, "  kind: {}\n", name_of(y.kind, Choices<ToyModel>(kind_names)));
-    fmt::format_to(it, "  loss: {}\n", name_of(y.loss, Choices<ToyGhostLoss>(loss_names)));
-    fmt::format_to(it, "  confidence: {}\n", format_double(y.confidence));
-    fmt::format_to(it, "  response_ratio: {}\n", format_double(y.response_ratio));
-    fmt::format_to(it, "  r0_jitter: {}\n", format_double(y.r0_jitter));
-    fmt::format_to(it, "  max_steps: {}\n", y.max_steps);
-    fmt::format_to(it, "  settle_steps: {}\n", y.settle_steps);
-    return out;
-  }
-  bool owns_encoding(std::int32_t first) const override { return first == kTag; }
-  TaskSpec decode(ByteReader& r) const override {
-    if (r.get<std::int32_t>() != kTag) r.fail("toy spec tag");
-    auto c = std::make_unique<Config>();
-    ToyConfig& y = c->toy;
-    y.kind = r.get<ToyModel>(); y.loss = r.get<ToyGhostLoss>();
-    y.confidence = r.get<double>(); y.response_ratio = r.get<double>();
-    y.r0_jitter = r.get<double>(); y.max_steps = r.get<std::int64_t>();
-    y.settle_steps = r.get<std::int64_t>();
-    decode_sections(r, *c, r.get<std::int32_t>());
-    return TaskSpec(this, std::move(c));
-  }
-
-  std::span<const AxisInfo> axes() const override { return kAxes; }
   std::optional<std::string> refuse_axis(const TaskSpec& base, const AxisInfo& axis, std::string_view path,
                                          std::string_view preset) const override {
     if (Family::refuse_axis(base, axis, path, preset)) {
@@ -292,9 +232,6 @@ class ToyFamily final : public Family {
                          "for a fixed response)",
                          path, format_double(c.toy.response_ratio));
     return std::nullopt;
-  }
-  void set_axis(TaskSpec& spec, std::string_view axis, double value) const override {
-    set_section_axis(config(spec), axis, value);
   }
 
   std::int64_t planned_epochs(const TaskSpec& spec) const override { return config(spec).toy.max_steps; }

@@ -5,10 +5,13 @@
 // Canonical encoding: kTag, the wcrnn section, the sections.
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "core/bytes.hpp"
 #include "core/spec.hpp"
 #include "families/wcrnn/residual.hpp"
+#include "sections/own_section.hpp"
 #include "sections/sections.hpp"
 
 namespace memphase {
@@ -21,7 +24,20 @@ namespace memphase {
 ///  psmnist  : the same with one fixed pixel permutation per campaign.
 enum class WcrnnTask : std::int8_t { none = 0, lyapunov = 1, adding = 2, smnist = 3, psmnist = 4 };
 
+/// Names of wcrnn.task and wcrnn.residual.
+inline constexpr std::pair<std::string_view, WcrnnTask> kWcrnnTaskNames[] = {
+    {"none", WcrnnTask::none},     {"lyapunov", WcrnnTask::lyapunov}, {"adding", WcrnnTask::adding},
+    {"smnist", WcrnnTask::smnist}, {"psmnist", WcrnnTask::psmnist}};
+inline constexpr std::pair<std::string_view, ResidualKind> kResidualKindNames[] = {
+    {"homogeneous", ResidualKind::homogeneous},
+    {"rotational", ResidualKind::rotational},
+    {"heterogeneous_diag", ResidualKind::heterogeneous_diag},
+    {"heterogeneous_rot", ResidualKind::heterogeneous_rot},
+    {"zero", ResidualKind::zero}};
+
+/// The wcrnn section (sections/own_section.hpp).
 struct WcrnnConfig {
+  static constexpr std::string_view kSection = "wcrnn";
   WcrnnTask task = WcrnnTask::none;  ///< set by the preset (adding)
   ResidualSpec residual;
   double gamma = 0.1;        ///< coupling γ (the Elman baseline: residual zero, γ = 1)
@@ -39,6 +55,31 @@ struct WcrnnConfig {
   int lyap_k = 0;            ///< exponents kept (0: all N)
 
   bool enabled() const { return task != WcrnnTask::none; }
+
+  /// Its fields in YAML and encoding order (the residual's flat: wcrnn.r, ...).
+  static void fields(auto& w, auto& v) {
+    v.choice("task", w.task, kWcrnnTaskNames);
+    v.choice("residual", w.residual.kind, kResidualKindNames);
+    v("r", w.residual.r);
+    v("phi", w.residual.phi);
+    v("r_lo", w.residual.r_lo);
+    v("r_hi", w.residual.r_hi);
+    v("phi_lo", w.residual.phi_lo);
+    v("phi_hi", w.residual.phi_hi);
+    v("gamma", w.gamma);
+    v("seq_len", w.seq_len);
+    v("batch", w.batch);
+    v("clip", w.clip);
+    v("eval_every", w.eval_every);
+    v("eval_size", w.eval_size);
+    v("train_size", w.train_size);
+    v("dataset", w.dataset);
+    v("permutation_seed", w.permutation_seed);
+    v("threshold", w.threshold);
+    v("lyap_steps", w.lyap_steps);
+    v("lyap_transient", w.lyap_transient);
+    v("lyap_k", w.lyap_k);
+  }
 };
 
 namespace wcrnn {
@@ -49,15 +90,8 @@ inline constexpr std::int32_t kTag = -0x776372;  // "wcr"
 struct Config : SectionsConfig<Config> {
   WcrnnConfig wcrnn;
   void encode(ByteWriter& w) const override {
-    const WcrnnConfig& c = wcrnn;
-    const ResidualSpec& r = c.residual;
     w.put(kTag);
-    w.put(c.task);
-    w.put(r.kind); w.put(r.r); w.put(r.phi); w.put(r.r_lo); w.put(r.r_hi); w.put(r.phi_lo); w.put(r.phi_hi);
-    w.put(c.gamma); w.put(c.seq_len); w.put(c.batch);
-    w.put(c.clip); w.put(c.eval_every); w.put(c.eval_size); w.put(c.train_size);
-    w.put_string(c.dataset); w.put(c.permutation_seed); w.put(c.threshold); w.put(c.lyap_steps);
-    w.put(c.lyap_transient); w.put(c.lyap_k);
+    encode_own_section(w, wcrnn);
     encode_sections(w, *this);
   }
 };

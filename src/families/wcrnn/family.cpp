@@ -10,66 +10,17 @@
 #include "metric_report/metric_report.hpp"
 #include "plugin/memory.hpp"
 #include "sections/sections.hpp"
+#include "sections/sections_family.hpp"
 
 namespace memphase::wcrnn {
 
 namespace {
 
-using detail::Choices;
 using detail::format_double;
-using detail::name_of;
-
-constexpr Preset kPresets[] = {
-    {"wcrnn", "weakly coupled residual RNNs of SPEC §6 (adding problem, (p)sMNIST, Lyapunov spectra)"},
-};
-
-constexpr std::pair<std::string_view, WcrnnTask> task_names[] = {
-    {"none", WcrnnTask::none},     {"lyapunov", WcrnnTask::lyapunov}, {"adding", WcrnnTask::adding},
-    {"smnist", WcrnnTask::smnist}, {"psmnist", WcrnnTask::psmnist}};
-constexpr std::pair<std::string_view, ResidualKind> residual_names[] = {
-    {"homogeneous", ResidualKind::homogeneous},
-    {"rotational", ResidualKind::rotational},
-    {"heterogeneous_diag", ResidualKind::heterogeneous_diag},
-    {"heterogeneous_rot", ResidualKind::heterogeneous_rot},
-    {"zero", ResidualKind::zero}};
 
 /// Values of the categorical axis "residual", in ResidualKind order.
 constexpr std::string_view residual_choices[] = {"homogeneous", "rotational", "heterogeneous_diag",
                                                  "heterogeneous_rot", "zero"};
-
-constexpr std::string_view kSections[] = {"model", "task", "train", "wcrnn"};
-
-constexpr AxisInfo kAxes[] = {axis::lr,
-                              axis::n,
-                              axis::momentum,
-                              axis::epochs,
-                              {"residual", "wcrnn.residual", true, residual_choices},
-                              {"r", "wcrnn.r"},
-                              {"phi", "wcrnn.phi"},
-                              {"gamma", "wcrnn.gamma"},
-                              {"seq_len", "wcrnn.seq_len", true},
-                              {"batch", "wcrnn.batch", true}};
-
-/// Adding problem T = 100 with R = 0.95 I, γ = 0.1, N = 32, SGD lr 0.05
-/// momentum 0.9, clip 1, batch 32.
-void apply_preset(Config& s, std::string_view name) {
-  if (name != "wcrnn") return;
-  s.wcrnn.task = WcrnnTask::adding;
-  s.wcrnn.residual.r = 0.95;
-  s.model.n = 32;
-  s.train.lr = 0.05;
-  s.train.momentum = 0.9;
-  s.train.weight_decay = 0.0;
-  s.train.epochs = 5000;
-}
-
-std::vector<std::string> own_key_paths() {
-  return {"wcrnn.task",       "wcrnn.residual",   "wcrnn.r",          "wcrnn.phi",        "wcrnn.r_lo",
-          "wcrnn.r_hi",       "wcrnn.phi_lo",     "wcrnn.phi_hi",     "wcrnn.gamma",      "wcrnn.seq_len",
-          "wcrnn.batch",      "wcrnn.clip",       "wcrnn.eval_every", "wcrnn.eval_size",  "wcrnn.train_size",
-          "wcrnn.dataset",    "wcrnn.permutation_seed", "wcrnn.threshold", "wcrnn.lyap_steps",
-          "wcrnn.lyap_transient", "wcrnn.lyap_k"};
-}
 
 /// Rules of the wcrnn section (SPEC §6).
 void check_wcrnn(const Config& spec, detail::Rules& r) {
@@ -139,45 +90,38 @@ MetricReportOptions report_options() {
   return o;
 }
 
-class WcrnnFamily final : public Family {
+class WcrnnFamily final : public SectionsFamily<WcrnnFamily, Config> {
  public:
-  std::string_view id() const override { return "wcrnn"; }
-  std::span<const Preset> presets() const override { return kPresets; }
-  TaskSpec make(std::string_view preset) const override {
-    return make_sections_spec<Config>(this, preset, apply_preset);
+  static constexpr std::string_view kId = "wcrnn";
+  static constexpr Preset kPresets[] = {
+      {"wcrnn", "weakly coupled residual RNNs of SPEC §6 (adding problem, (p)sMNIST, Lyapunov spectra)"},
+  };
+  static constexpr AxisInfo kAxes[] = {axis::lr,
+                                       axis::n,
+                                       axis::momentum,
+                                       axis::epochs,
+                                       {"residual", "wcrnn.residual", true, residual_choices},
+                                       {"r", "wcrnn.r"},
+                                       {"phi", "wcrnn.phi"},
+                                       {"gamma", "wcrnn.gamma"},
+                                       {"seq_len", "wcrnn.seq_len", true},
+                                       {"batch", "wcrnn.batch", true}};
+  static constexpr auto kOwn = &Config::wcrnn;
+  static constexpr std::int32_t kTag = wcrnn::kTag;
+
+  /// Adding problem T = 100 with R = 0.95 I, γ = 0.1, N = 32, SGD lr 0.05
+  /// momentum 0.9, clip 1, batch 32.
+  static void apply_preset(Config& s, std::string_view name) {
+    if (name != "wcrnn") return;
+    s.wcrnn.task = WcrnnTask::adding;
+    s.wcrnn.residual.r = 0.95;
+    s.model.n = 32;
+    s.train.lr = 0.05;
+    s.train.momentum = 0.9;
+    s.train.weight_decay = 0.0;
+    s.train.epochs = 5000;
   }
 
-  std::span<const std::string_view> sections() const override { return kSections; }
-  std::vector<std::string> key_paths() const override { return section_key_paths(own_key_paths()); }
-  void read(detail::MapReader& top, TaskSpec& spec, detail::Diagnostics& diag) const override {
-    Config& c = config(spec);
-    const std::vector<std::string> all = key_paths();
-    read_sections(top, c, diag, all);
-    detail::MapReader wc(top.section("wcrnn"), "wcrnn", diag);
-    WcrnnConfig& w = c.wcrnn;
-    wc.read_choice("task", w.task, Choices<WcrnnTask>(task_names));
-    wc.read_choice("residual", w.residual.kind, Choices<ResidualKind>(residual_names));
-    wc.read("r", w.residual.r);
-    wc.read("phi", w.residual.phi);
-    wc.read("r_lo", w.residual.r_lo);
-    wc.read("r_hi", w.residual.r_hi);
-    wc.read("phi_lo", w.residual.phi_lo);
-    wc.read("phi_hi", w.residual.phi_hi);
-    wc.read("gamma", w.gamma);
-    wc.read("seq_len", w.seq_len);
-    wc.read("batch", w.batch);
-    wc.read("clip", w.clip);
-    wc.read("eval_every", w.eval_every);
-    wc.read("eval_size", w.eval_size);
-    wc.read("train_size", w.train_size);
-    wc.read("dataset", w.dataset);
-    wc.read("permutation_seed", w.permutation_seed);
-    wc.read("threshold", w.threshold);
-    wc.read("lyap_steps", w.lyap_steps);
-    wc.read("lyap_transient", w.lyap_transient);
-    wc.read("lyap_k", w.lyap_k);
-    wc.finish(all);
-  }
   void check(const TaskSpec& spec, detail::Diagnostics& diag) const override {
     detail::Rules r(diag);
     check_sections(config(spec), r, /*trial_layout=*/false);
@@ -186,65 +130,6 @@ class WcrnnFamily final : public Family {
   std::string foreign_key_message(std::string_view path, std::string_view value) const override {
     return fmt::format("{} is only used by family wcrnn (got {})", path, value);
   }
-  std::string to_yaml(const TaskSpec& spec) const override {
-    const Config& c = config(spec);
-    const WcrnnConfig& w = c.wcrnn;
-    std::string out = sections_yaml(c);
-    auto it = std::back_inserter(out);
-    fmt::format_to(it, "wcrnn:\n");
-    fmt::format_to(it, "  task: {}\n", name_of(w.task, Choices<WcrnnTask>(task_names)));
-    fmt::format_to(it, "  residual: {}\n", name_of(w.residual.kind, Choices<ResidualKind>(residual_names)));
-    fmt::format_to(it, "  r: {}\n", format_double(w.residual.r));
-    fmt::format_to(it, "  phi: {}\n", format_double(w.residual.phi));
-    fmt::format_to(it, "  r_lo: {}\n", format_double(w.residual.r_lo));
-    fmt::format_to(it, "  r_hi: {}\n", format_double(w.residual.r_hi));
-    fmt::format_to(it, "  phi_lo: {}\n", format_double(w.residual.phi_lo));
-    fmt::format_to(it, "  phi_hi: {}\n", format_double(w.residual.phi_hi));
-    fmt::format_to(it, "  gamma: {}\n", format_double(w.gamma));
-    fmt::format_to(it, "  seq_len: {}\n", w.seq_len);
-    fmt::format_to(it, "  batch: {}\n", w.batch);
-    fmt::format_to(it, "  clip: {}\n", format_double(w.clip));
-    fmt::format_to(it, "  eval_every: {}\n", w.eval_every);
-    fmt::format_to(it, "  eval_size: {}\n", w.eval_size);
-    fmt::format_to(it, "  train_size: {}\n", w.train_size);
-    fmt::format_to(it, "  dataset: {}\n", w.dataset);
-    fmt::format_to(it, "  permutation_seed: {}\n", w.permutation_seed);
-    fmt::format_to(it, "  threshold: {}\n", format_double(w.threshold));
-    fmt::format_to(it, "  lyap_steps: {}\n", w.lyap_steps);
-    fmt::format_to(it, "  lyap_transient: {}\n", w.lyap_transient);
-    fmt::format_to(it, "  lyap_k: {}\n", w.lyap_k);
-    return out;
-  }
-  bool owns_encoding(std::int32_t first) const override { return first == kTag; }
-  TaskSpec decode(ByteReader& r) const override {
-    if (r.get<std::int32_t>() != kTag) r.fail("wcrnn spec tag");
-    auto cfg = std::make_unique<Config>();
-    WcrnnConfig& c = cfg->wcrnn;
-    ResidualSpec& R = c.residual;
-    c.task = r.get<WcrnnTask>();
-    R.kind = r.get<ResidualKind>(); R.r = r.get<double>(); R.phi = r.get<double>();
-    R.r_lo = r.get<double>(); R.r_hi = r.get<double>(); R.phi_lo = r.get<double>(); R.phi_hi = r.get<double>();
-    c.gamma = r.get<double>(); c.seq_len = r.get<int>(); c.batch = r.get<int>(); c.clip = r.get<double>();
-    c.eval_every = r.get<int>(); c.eval_size = r.get<int>(); c.train_size = r.get<std::int64_t>();
-    c.dataset = r.get_string(); c.permutation_seed = r.get<std::uint64_t>();
-    c.threshold = r.get<double>(); c.lyap_steps = r.get<int>(); c.lyap_transient = r.get<int>();
-    c.lyap_k = r.get<int>();
-    decode_sections(r, *cfg, r.get<std::int32_t>());
-    return TaskSpec(this, std::move(cfg));
-  }
-
-  std::span<const AxisInfo> axes() const override { return kAxes; }
-  void set_axis(TaskSpec& spec, std::string_view axis, double value) const override {
-    Config& c = config(spec);
-    if (axis == "residual") c.wcrnn.residual.kind = static_cast<ResidualKind>(static_cast<int>(value));
-    else if (axis == "r") c.wcrnn.residual.r = value;
-    else if (axis == "phi") c.wcrnn.residual.phi = value;
-    else if (axis == "gamma") c.wcrnn.gamma = value;
-    else if (axis == "seq_len") c.wcrnn.seq_len = static_cast<int>(value);
-    else if (axis == "batch") c.wcrnn.batch = static_cast<int>(value);
-    else set_section_axis(c, axis, value);
-  }
-
   std::int64_t planned_epochs(const TaskSpec& spec) const override { return wcrnn::planned_epochs(config(spec)); }
   std::int64_t poll_epochs(const TaskSpec& spec) const override { return config(spec).train.resolved_epochs(); }
   double cost(const TaskSpec& spec) const override {
