@@ -661,7 +661,13 @@ def fault_trial(kind, rng, camp, ref_h5, total):
         t0 = time.time()
         code, out = go(signal_plan=plan)
         injected = code
-        if code != 0:
+        # A job that had already finished (every task committed and
+        # campaign.h5 written) when the signal reached mpirun in its teardown:
+        # Open MPI's launcher no longer forwards SIGUSR1 then and dies of it
+        # (exit -10). Nothing of the run is affected (the checks below still
+        # apply); it is the launcher's race, not a stop request memphase saw.
+        finished = f"all {total} tasks done; wrote" in out
+        if code != 0 and not (kind == "sigusr1-mpirun" and code == -signal.SIGUSR1 and finished):
             raise SystemExit(f"FAIL: {kind}: exit {code} (must be 0)\n{out[-2000:]}")
     elif kind in ("corrupt-ckpt-flip", "corrupt-ckpt-cut", "torn-journal"):
         code, _ = go(signal_plan=(rng.uniform(0.5, 1.5), "mpirun", signal.SIGUSR1))
