@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -201,6 +202,10 @@ const LearningCase kCases[] = {
     {"rate_rnn", rate_rnn::family, "dcdt-nopost", 24, 0.3},
     {"gru", gru::family, "gru-nopost", 16, 1.0},
 };
+
+// gtest prints a parameter in test listings (and so in ctest's test names):
+// the family name, not the struct's bytes (pointers that change per build).
+void PrintTo(const LearningCase& c, std::ostream* os) { *os << c.name; }
 
 TaskSpec learning_spec(const LearningCase& c, int snapshots) {
   TaskSpec s = c.family().make(c.preset);
