@@ -598,6 +598,17 @@ def run_job(np_, campaign, out, env=None, timeout=120, signal_plan=None):
             while p.poll() is None and not os.path.exists(os.path.join(out, "manifest.yaml")) \
                     and time.time() - t0 < 60:
                 time.sleep(0.02)
+        elif target == "ranks":
+            # A node loss (SIGKILL of the ranks) counts its delay from the
+            # moment mpiexec has started every rank. A SIGKILL of a rank
+            # while Open MPI 4.1's mpiexec is still forking the others makes
+            # mpiexec hang for good (seen in the session-8 soak: mpiexec in
+            # futex wait with one unreaped <defunct> rank and no run
+            # directory yet, i.e. before memphase's main): the launcher's
+            # race, not a state memphase can be in.
+            t0 = time.time()
+            while p.poll() is None and len(rank_pids(p.pid)) < np_ and time.time() - t0 < 60:
+                time.sleep(0.02)
         time.sleep(delay)
         if p.poll() is None:
             if target == "mpirun":
