@@ -189,8 +189,9 @@ std::optional<TaskResult> run_gru(const TaskSpec& spec, RunControl* ctl) {
       s.opt.step(tc, s.params, grad);
       if (s.epoch >= epochs) s.finished = true;
     }
-    // s.epoch updates are done (one fewer after a divergence or abort, whose
-    // snapshot is "not learned" from its non-finite or large loss).
+    // s.epoch updates are done, or s.epoch - 1 after a divergence or abort
+    // (no update for the last epoch); the snapshot classifies the current
+    // weights from curve entry s.epoch - 1 as every other one does.
     if (snaps.due(s.epoch, s.finished))
       snaps.take(s.epoch, s.curves, [&](Rng& rng) {
         return free_run(s.params, c.model, L.n_cue, /*cue_type=*/0,
