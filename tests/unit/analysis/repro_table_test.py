@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""analysis/repro_table.py: the rows of docs/reproduction.md come from
+summary.json as analyze wrote it; an incomplete run or a file without the
+markers is refused.
+
+  repro_table_test.py REPO_ROOT
+"""
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(sys.argv[1] if len(sys.argv) > 1 else ".", "analysis"))
+import repro_table  # noqa: E402
+
+
+def exponent(estimate, resolved, reasons=(), ok=True, reason=""):
+    return {"ok": ok, "reason": reason, "estimate": estimate if ok else None, "ci_lo": estimate - 0.1 if ok else None,
+            "ci_hi": estimate + 0.2 if ok else None, "boot_se": 0.075, "ols_se": 0.05, "r2": 0.987,
+            "n_points": 9, "networks": 4320, "resolved": resolved, "unresolved_because": list(reasons)}
+
+
+def summary(complete=True):
+    return {"memphase_analysis": 1, "seeds": list(range(16)),
+            "counts": {"tasks": 4320, "done": 4320 if complete else 1000, "complete": complete},
+            "exponents": {
+                "beta_LC": exponent(1.5, False, ["12.0 % of the networks are unstable (> 5 %)", "R² 0.50 < 0.8"]),
+                "beta_LC_binomial": exponent(2.7, True),
+                "beta_SP": exponent(3.0, False, ["never resolved"]),
+                "beta_SP_binomial": exponent(-4.05, True),
+            }}
+
+
+def write(d, name, obj):
+    p = os.path.join(d, name)
+    with open(p, "w", encoding="utf-8") as f:
+        json.dump(obj, f)
+    return p
+
+
+def rows(text):
+    return [[c.strip() for c in line.strip("|").split(" | ")] for line in text.splitlines()[2:]]
+
+
+class ReproTable(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.d = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_main(self, args):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            rc = repro_table.main(args)
+        return rc, out.getvalue()
+
+    def test_rows_are_the_summary_numbers(self):
+        nomem = summary()
+        nomem["exponents"] = {"gamma_nomem": exponent(0.39, True)}
+        rc, out = self.run_main(["--nopost", write(self.d, "s.json", summary()),
+                                 "--nomemory", write(self.d, "n.json", nomem)])
+        self.assertEqual(rc, 0)
+        r = rows(out)
+        self.assertEqual(len(r), 5)  # no post row unless a post summary is given
+        for cells in r:
+            self.assertEqual(len(cells), 12, cells)
+        lc_ref, lc_bin, sp_ref, sp_bin, gamma = r
+        self.assertEqual(lc_ref[:4], ["β_LC (nopost)", "2.72 ± 0.07", "reference", "1.50"])
+        self.assertEqual(lc_ref[4], "[1.40, 1.70]")
+        self.assertTrue(lc_ref[11].startswith("no: 12.0 % of the networks are unstable"), lc_ref[11])
+        self.assertIn("; R² 0.50 < 0.8", lc_ref[11])
+        self.assertEqual(lc_bin[2:4], ["binomial", "2.70 ± 0.22 (syst.)"])
+        self.assertEqual(lc_bin[11], "yes")
+        self.assertEqual(sp_bin[3], "−4.05")  # a minus sign, as the other docs tables
+        self.assertEqual(sp_bin[5:11], ["0.07", "0.05", "0.99", "9", "4320", "16"])
+        self.assertEqual(gamma[:4], ["γ (no memory)", "0.384 ± 0.016", "reference", "0.39"])
+
+    def test_missing_campaigns_and_unfitted_exponents_say_so(self):
+        s = summary()
+        s["exponents"]["beta_SP_binomial"] = exponent(0, False, ok=False, reason="only 1 lr(s) kept; need >= 2")
+        rc, out = self.run_main(["--nopost", write(self.d, "s.json", s)])
+        r = rows(out)
+        self.assertEqual(r[3][3], "not fitted: only 1 lr(s) kept; need >= 2")
+        self.assertEqual(r[3][11], "no")
+        self.assertEqual(r[4][3], "not run")
+
+    def test_incomplete_run_is_refused(self):
+        p = write(self.d, "s.json", summary(complete=False))
+        with self.assertRaises(SystemExit) as e:
+            self.run_main(["--nopost", p])
+        self.assertIn("1000/4320", str(e.exception.code))
+        self.assertIn(p, str(e.exception.code))
+
+    def test_into_replaces_only_the_marked_block(self):
+        md = os.path.join(self.d, "r.md")
+        with open(md, "w", encoding="utf-8") as f:
+            f.write(f"before\n{repro_table.BEGIN}\nold table\n{repro_table.END}\nafter\n")
+        self.run_main(["--nopost", write(self.d, "s.json", summary()), "--into", md])
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        self.assertTrue(text.startswith(f"before\n{repro_table.BEGIN}\n| exponent |"))
+        self.assertTrue(text.endswith(f"{repro_table.END}\nafter\n"))
+        self.assertNotIn("old table", text)
+        with open(md, "w", encoding="utf-8") as f:
+            f.write("no markers\n")
+        with self.assertRaises(SystemExit) as e:
+            self.run_main(["--nopost", write(self.d, "s.json", summary()), "--into", md])
+        self.assertIn("repro-table:begin", str(e.exception.code))
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1])
