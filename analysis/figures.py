@@ -318,7 +318,19 @@ def scaling(summary, out, formats):
                                        "not fitted (CI over the rest)")
         if e.get("networks") is not None:
             ax.plot([], [], " ", label=f"{e.get('n_points', len(pts))} points, {e['networks']} networks")
-        ax.legend(fontsize=7)
+        if pts:
+            # A bootstrap band that runs off to lr = 1e20 (an unresolved
+            # exponent whose resamples include a flat slope) would squash the
+            # points into one line: the plot shows at most a decade beyond
+            # them, and says when the band is cut.
+            ylo, yhi = float(lr.min()) / 10.0, float(lr.max()) * 10.0
+            cur_lo, cur_hi = ax.get_ylim()
+            if cur_lo < ylo or cur_hi > yhi:
+                ax.set_ylim(max(cur_lo, ylo), min(cur_hi, yhi))
+                ax.plot([], [], " ", label="band cut at a decade beyond the points")
+        # The boundaries fall from top left to bottom right: the legend takes
+        # the bottom-left corner, the unresolved reasons the top-right one.
+        ax.legend(fontsize=7, loc="lower left")
     for k in range(n, rows * cols):
         axes[k // cols][k % cols].axis("off")
     fig.suptitle(f"{summary['campaign']['name']}: ln lr = -β ln t + c (OLS; CI: seed-paired bootstrap, "
