@@ -6,9 +6,19 @@ and not a hand copy.
   repro_table.py --nopost SUMMARY [--nomemory SUMMARY] [--post SUMMARY]
                  [--into docs/reproduction.md]
 
-Without --into, prints the Markdown table. With --into, replaces the table
+Without --into, prints the Markdown tables. With --into, replaces the table
 between the lines `<!-- repro-table:begin -->` and `<!-- repro-table:end -->`
-of that file (an error if the markers are missing).
+of that file (an error if the markers are missing), and the per-lr table
+between `<!-- repro-boundaries:begin -->` and `<!-- repro-boundaries:end -->`
+if the file has those markers.
+
+The per-lr table is the evidence under each slope: for every lr of the
+nopost run, the boundary delay T_c of each estimator (the points the
+power law is fitted to; "skipped" where the class fraction never reaches the
+skip threshold, "not fitted" where the fit failed), and, from the
+phase_diagram.csv beside summary.json, the share of the lr's networks that
+are unstable (class 3) and the share of its failures (classes 0 and 3) that
+are unstable.
 
 One row per exponent and estimator, in the order of the paper's table:
 β_LC and β_SP of dcdt-nopost by the reference estimator (SPEC §3.7) and the
@@ -20,12 +30,16 @@ decision": its largest |bias| over the study's 24 settings on the
 reproduction's grid, 0.22), printed next to its bootstrap CI.
 """
 import argparse
+import csv
 import json
 import math
+import os
 import sys
 
 BEGIN = "<!-- repro-table:begin -->"
 END = "<!-- repro-table:end -->"
+POINTS_BEGIN = "<!-- repro-boundaries:begin -->"
+POINTS_END = "<!-- repro-boundaries:end -->"
 # docs/boundary-study.md, "The decision" (committed in b310437 before any
 # result of the reproduction was looked at).
 LC_BINOMIAL_SYSTEMATIC = 0.22
@@ -90,11 +104,93 @@ def table(summaries):
     return "\n".join(lines) + "\n"
 
 
-def splice(text, tab, path):
-    b, e = text.find(BEGIN), text.find(END)
+# (key in summary.json "exponents", column title)
+POINT_COLUMNS = [
+    ("beta_LC", "T_c^LC reference (ms)"),
+    ("beta_LC_binomial", "T_c^LC binomial (ms)"),
+    ("beta_SP", "T_c^SP reference (ms)"),
+    ("beta_SP_binomial", "T_c^SP binomial (ms)"),
+]
+
+
+def same_lr(a, b):
+    return math.isclose(a, b, rel_tol=1e-9)
+
+
+def boundary_cell(e, lr):
+    if e is None:
+        return "n/a"
+    for p in e.get("points", []):
+        if same_lr(p["lr"], lr):
+            return f"{p['t']:.0f}"
+    if any(same_lr(x, lr) for x in e.get("skipped", [])):
+        return "skipped"
+    for f in e.get("failed", []):
+        if same_lr(f["lr"], lr):
+            return "not fitted"
+    return "n/a"
+
+
+def read_phase_diagram(summary_path):
+    """Per lr: (networks done, unstable, failures of classes 0 and 3); None if
+    the phase_diagram.csv beside summary.json is missing."""
+    path = os.path.join(os.path.dirname(os.path.abspath(summary_path)), "phase_diagram.csv")
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError:
+        return None
+    per_lr = {}
+    try:
+        for r in rows:
+            lr = float(r["lr"])
+            key = next((k for k in per_lr if same_lr(k, lr)), lr)
+            done, unstable, fail = per_lr.get(key, (0, 0, 0))
+            per_lr[key] = (done + int(r["done"]), unstable + int(r["unstable"]),
+                           fail + int(r["fail"]) + int(r["unstable"]))
+    except (KeyError, ValueError) as err:
+        sys.exit(f"repro_table.py: {path}: not a phase_diagram.csv of memphase analyze ({err})")
+    return per_lr
+
+
+def percent(k, n):
+    return f"{100.0 * k / n:.1f} %" if n > 0 else "n/a"
+
+
+def boundaries(summary, per_lr):
+    """The per-lr table: the boundary delays the slopes are fitted to."""
+    exps = summary.get("exponents", {})
+    lrs = set()
+    for key, _ in POINT_COLUMNS:
+        e = exps.get(key) or {}
+        lrs.update(p["lr"] for p in e.get("points", []))
+        lrs.update(e.get("skipped", []))
+        lrs.update(f["lr"] for f in e.get("failed", []))
+    if per_lr:
+        lrs.update(per_lr)
+    distinct = []
+    for lr in sorted(lrs, reverse=True):
+        if not any(same_lr(lr, x) for x in distinct):
+            distinct.append(lr)
+    titles = ["lr"] + [t for _, t in POINT_COLUMNS] + ["networks", "unstable", "unstable share of failures"]
+    lines = ["| " + " | ".join(titles) + " |", "|" + "---|" * len(titles)]
+    for lr in distinct:
+        cells = [f"{lr:.4g}"] + [boundary_cell(exps.get(key), lr) for key, _ in POINT_COLUMNS]
+        counts = None if per_lr is None else next((v for k, v in per_lr.items() if same_lr(k, lr)), None)
+        if counts is None:
+            cells += ["n/a", "n/a", "n/a"]
+        else:
+            done, unstable, fail = counts
+            cells += [str(done), percent(unstable, done), percent(unstable, fail)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def splice(text, tab, path, begin=BEGIN, end=END):
+    b, e = text.find(begin), text.find(end)
     if b < 0 or e < 0 or e < b:
-        sys.exit(f"repro_table.py: {path}: no '{BEGIN}' ... '{END}' block to replace")
-    return text[:b + len(BEGIN)] + "\n" + tab + text[e:]
+        sys.exit(f"repro_table.py: {path}: no '{begin}' ... '{end}' block to replace")
+    return text[:b + len(begin)] + "\n" + tab + text[e:]
 
 
 def load(path):
@@ -121,14 +217,19 @@ def main(argv=None):
     ap.add_argument("--post", help="summary.json of the dcdt-post reproduction")
     ap.add_argument("--into", help="Markdown file whose marked table to replace")
     a = ap.parse_args(argv)
-    tab = table({"nopost": load(a.nopost), "nomemory": load(a.nomemory), "post": load(a.post)})
+    nopost = load(a.nopost)
+    tab = table({"nopost": nopost, "nomemory": load(a.nomemory), "post": load(a.post)})
+    points = boundaries(nopost, read_phase_diagram(a.nopost))
     if a.into is None:
-        sys.stdout.write(tab)
+        sys.stdout.write(tab + "\n" + points)
         return 0
     with open(a.into, encoding="utf-8") as f:
         text = f.read()
+    text = splice(text, tab, a.into)
+    if POINTS_BEGIN in text:
+        text = splice(text, points, a.into, POINTS_BEGIN, POINTS_END)
     with open(a.into, "w", encoding="utf-8") as f:
-        f.write(splice(text, tab, a.into))
+        f.write(text)
     return 0
 
 

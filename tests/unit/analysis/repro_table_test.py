@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """analysis/repro_table.py: the rows of docs/reproduction.md come from
 summary.json as analyze wrote it; an incomplete run or a file without the
-markers is refused.
+markers is refused; the per-lr table carries each estimator's boundary
+delays and the unstable shares of phase_diagram.csv.
 
   repro_table_test.py REPO_ROOT
 """
@@ -42,7 +43,38 @@ def write(d, name, obj):
 
 
 def rows(text):
-    return [[c.strip() for c in line.strip("|").split(" | ")] for line in text.splitlines()[2:]]
+    """The body rows of the first Markdown table in text."""
+    body = []
+    for line in text.splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        body.append([c.strip() for c in line.strip("|").split(" | ")])
+    return body
+
+
+def second_table(text):
+    return text[text.index("\n\n") + 2:]
+
+
+PHASE_DIAGRAM = """lr,delay,seeds,done,missing,fail,lc,sp,unstable,diverged,aborted,frac_fail,frac_lc,frac_sp,frac_unstable,learned,frac_learned
+0.1,0,4,4,0,0,0,4,0,0,0,0,0,1,0,4,1
+0.1,100,4,4,0,1,1,1,1,0,0,0.5,0.25,0.25,0.25,2,0.5
+0.01,0,4,4,0,0,0,4,0,0,0,0,0,1,0,4,1
+0.01,100,4,4,0,0,3,0,1,0,0,0.25,0.75,0,0.25,3,0.75
+0.001,0,4,4,0,0,0,4,0,0,0,0,0,1,0,4,1
+0.001,100,4,4,0,0,4,0,0,0,0,0,1,0,0,4,1
+"""
+
+
+def with_points(s):
+    """Boundary points for lrs 0.1 and 0.01; 0.001 skipped by the LC fits and
+    not fitted by the SP ones."""
+    for key, e in s["exponents"].items():
+        lc = key.startswith("beta_LC")
+        e["points"] = [{"t": 140.4 if lc else 45.6, "lr": 0.1}, {"t": 300.0 if lc else 80.2, "lr": 0.01}]
+        e["skipped"] = [0.001] if lc else []
+        e["failed"] = [] if lc else [{"lr": 0.001, "reason": "no crossing"}]
+    return s
 
 
 class ReproTable(unittest.TestCase):
@@ -89,6 +121,20 @@ class ReproTable(unittest.TestCase):
         self.assertEqual(r[3][11], "no")
         self.assertEqual(r[4][3], "not run")
 
+    def test_boundaries_are_the_points_and_the_phase_diagram_shares(self):
+        p = write(self.d, "summary.json", with_points(summary()))
+        with open(os.path.join(self.d, "phase_diagram.csv"), "w", encoding="utf-8") as f:
+            f.write(PHASE_DIAGRAM)
+        rc, out = self.run_main(["--nopost", p])
+        self.assertEqual(rc, 0)
+        b = rows(second_table(out))
+        self.assertEqual(b[0], ["0.1", "140", "140", "46", "46", "8", "12.5 %", "50.0 %"])
+        self.assertEqual(b[1], ["0.01", "300", "300", "80", "80", "8", "12.5 %", "100.0 %"])
+        self.assertEqual(b[2], ["0.001", "skipped", "skipped", "not fitted", "not fitted", "8", "0.0 %", "n/a"])
+        os.remove(os.path.join(self.d, "phase_diagram.csv"))  # without it, the counts say n/a
+        rc, out = self.run_main(["--nopost", p])
+        self.assertEqual(rows(second_table(out))[0][5:], ["n/a", "n/a", "n/a"])
+
     def test_incomplete_run_is_refused(self):
         p = write(self.d, "s.json", summary(complete=False))
         with self.assertRaises(SystemExit) as e:
@@ -106,6 +152,15 @@ class ReproTable(unittest.TestCase):
         self.assertTrue(text.startswith(f"before\n{repro_table.BEGIN}\n| exponent |"))
         self.assertTrue(text.endswith(f"{repro_table.END}\nafter\n"))
         self.assertNotIn("old table", text)
+        with open(md, "w", encoding="utf-8") as f:  # the per-lr block is replaced when it is there
+            f.write(f"{repro_table.BEGIN}\n{repro_table.END}\nmid\n"
+                    f"{repro_table.POINTS_BEGIN}\nold points\n{repro_table.POINTS_END}\nend\n")
+        self.run_main(["--nopost", write(self.d, "s.json", with_points(summary())), "--into", md])
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn(f"mid\n{repro_table.POINTS_BEGIN}\n| lr | T_c^LC reference (ms) |", text)
+        self.assertTrue(text.endswith(f"{repro_table.POINTS_END}\nend\n"))
+        self.assertNotIn("old points", text)
         with open(md, "w", encoding="utf-8") as f:
             f.write("no markers\n")
         with self.assertRaises(SystemExit) as e:
