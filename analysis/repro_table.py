@@ -143,10 +143,9 @@ def read_phase_diagram(summary_path):
     per_lr = {}
     try:
         for r in rows:
-            lr = float(r["lr"])
-            key = next((k for k in per_lr if same_lr(k, lr)), lr)
-            done, unstable, fail = per_lr.get(key, (0, 0, 0))
-            per_lr[key] = (done + int(r["done"]), unstable + int(r["unstable"]),
+            lr = float(r["lr"])  # one CSV spelling per lr, so the float is an exact key
+            done, unstable, fail = per_lr.get(lr, (0, 0, 0))
+            per_lr[lr] = (done + int(r["done"]), unstable + int(r["unstable"]),
                            fail + int(r["fail"]) + int(r["unstable"]))
     except (KeyError, ValueError) as err:
         sys.exit(f"repro_table.py: {path}: not a phase_diagram.csv of memphase analyze ({err})")
