@@ -10,7 +10,8 @@ Without --into, prints the Markdown tables. With --into, replaces the table
 between the lines `<!-- repro-table:begin -->` and `<!-- repro-table:end -->`
 of that file (an error if the markers are missing), and the per-lr table
 between `<!-- repro-boundaries:begin -->` and `<!-- repro-boundaries:end -->`
-if the file has those markers.
+if the file has those markers, and the per-level table between
+`<!-- repro-levels:begin -->` and `<!-- repro-levels:end -->` likewise.
 
 The per-lr table is the evidence under each slope: for every lr of the
 nopost run, the boundary delay T_c of each estimator (the points the
@@ -19,6 +20,20 @@ skip threshold, "not fitted" where the fit failed), and, from the
 phase_diagram.csv beside summary.json, the share of the lr's networks that
 are unstable (class 3) and the share of its failures (classes 0 and 3) that
 are unstable.
+
+The per-level table asks whether the failure boundary HAS one exponent. The
+estimators (and the synthetic study that validated them) assume that every
+location of the failure transition scales as lr^(-1/β), so that its foot and
+its midpoint give the same β. For each lr it gives the delay T_q where the
+failure fraction (classes 0 and 3) reaches q = 0.1 (SPEC §3.7's skip
+threshold), 0.25, 0.5 and 0.75, twice: from the binomial fit's own curve
+f0 + (1 - f0) σ((ln T - ln T_c)/w) (scaling.csv beside summary.json: T_c, the
+width w = 1/|rate| in ln T, the floor f0), and model-free, by linear
+interpolation of the isotonic (pooled-adjacent-violators, weighted by
+networks) regression of the failure fraction on delay (phase_diagram.csv).
+Then the exponent of each level, fitted as analyze fits the binomial one (OLS
+of ln T_q on ln lr). These are point estimates without a CI: descriptive
+evidence, not a measurement; the measurements are the results table's.
 
 One row per exponent and estimator, in the order of the paper's table:
 β_LC and β_SP of dcdt-nopost by the reference estimator (SPEC §3.7) and the
@@ -40,6 +55,11 @@ BEGIN = "<!-- repro-table:begin -->"
 END = "<!-- repro-table:end -->"
 POINTS_BEGIN = "<!-- repro-boundaries:begin -->"
 POINTS_END = "<!-- repro-boundaries:end -->"
+LEVELS_BEGIN = "<!-- repro-levels:begin -->"
+LEVELS_END = "<!-- repro-levels:end -->"
+# Fixed in session 11 (after the 8- and 12-seed interim looks, before the
+# 16-seed run was complete): SPEC §3.7's skip threshold and the quartiles.
+LEVELS = (0.1, 0.25, 0.5, 0.75)
 # docs/boundary-study.md, "The decision" (committed in b310437 before any
 # result of the reproduction was looked at).
 LC_BINOMIAL_SYSTEMATIC = 0.22
@@ -131,25 +151,41 @@ def boundary_cell(e, lr):
     return "n/a"
 
 
+def read_beside(summary_path, name):
+    """The rows of the CSV `name` that analyze wrote beside summary.json, or
+    None if it is missing."""
+    path = os.path.join(os.path.dirname(os.path.abspath(summary_path)), name)
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return path, list(csv.DictReader(f))
+    except OSError:
+        return path, None
+
+
+def phase_cells(summary_path):
+    """Per lr (the CSV spells each lr once, so the float is an exact key): a
+    list of (delay, networks done, failures of classes 0 and 3, unstable)
+    sorted by delay; None if phase_diagram.csv is missing."""
+    path, rows = read_beside(summary_path, "phase_diagram.csv")
+    if rows is None:
+        return None
+    cells = {}
+    try:
+        for r in rows:
+            cells.setdefault(float(r["lr"]), []).append(
+                (float(r["delay"]), int(r["done"]), int(r["fail"]) + int(r["unstable"]), int(r["unstable"])))
+    except (KeyError, ValueError) as err:
+        sys.exit(f"repro_table.py: {path}: not a phase_diagram.csv of memphase analyze ({err})")
+    return {lr: sorted(c) for lr, c in cells.items()}
+
+
 def read_phase_diagram(summary_path):
     """Per lr: (networks done, unstable, failures of classes 0 and 3); None if
     the phase_diagram.csv beside summary.json is missing."""
-    path = os.path.join(os.path.dirname(os.path.abspath(summary_path)), "phase_diagram.csv")
-    try:
-        with open(path, encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError:
+    cells = phase_cells(summary_path)
+    if cells is None:
         return None
-    per_lr = {}
-    try:
-        for r in rows:
-            lr = float(r["lr"])  # one CSV spelling per lr, so the float is an exact key
-            done, unstable, fail = per_lr.get(lr, (0, 0, 0))
-            per_lr[lr] = (done + int(r["done"]), unstable + int(r["unstable"]),
-                           fail + int(r["fail"]) + int(r["unstable"]))
-    except (KeyError, ValueError) as err:
-        sys.exit(f"repro_table.py: {path}: not a phase_diagram.csv of memphase analyze ({err})")
-    return per_lr
+    return {lr: (sum(c[1] for c in cs), sum(c[3] for c in cs), sum(c[2] for c in cs)) for lr, cs in cells.items()}
 
 
 def percent(k, n):
@@ -182,6 +218,115 @@ def boundaries(summary, per_lr):
             done, unstable, fail = counts
             cells += [str(done), percent(unstable, done), percent(unstable, fail)]
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def binomial_curves(summary_path):
+    """Per lr: (T_c, w, f0, used) of the binomial LC fit from scaling.csv;
+    None if the file is missing."""
+    path, rows = read_beside(summary_path, "scaling.csv")
+    if rows is None:
+        return None
+    curves = {}
+    try:
+        for r in rows:
+            if r["fit"] != "beta_LC_binomial" or r["status"] != "ok" or float(r["rate"]) == 0:
+                continue
+            curves[float(r["x"])] = (float(r["threshold"]), 1.0 / abs(float(r["rate"])), float(r["level"] or 0),
+                                     r["used"] == "1")
+    except (KeyError, ValueError) as err:
+        sys.exit(f"repro_table.py: {path}: not a scaling.csv of memphase analyze ({err})")
+    return curves
+
+
+def curve_level(curve, q):
+    """The delay where f0 + (1 - f0) σ((ln T - ln T_c)/w) = q, or the reason
+    there is none."""
+    tc, w, f0, _ = curve
+    if q <= f0:
+        return "below floor"
+    p = (q - f0) / (1.0 - f0)
+    return tc * math.exp(w * math.log(p / (1.0 - p)))
+
+
+def isotonic(ys, ws):
+    """Pooled adjacent violators: the non-decreasing sequence nearest to ys in
+    least squares weighted by ws (all > 0)."""
+    blocks = []  # [mean, weight, cells]
+    for y, w in zip(ys, ws):
+        blocks.append([y, w, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            y2, w2, n2 = blocks.pop()
+            y1, w1, n1 = blocks.pop()
+            blocks.append([(y1 * w1 + y2 * w2) / (w1 + w2), w1 + w2, n1 + n2])
+    return [y for y, _, n in blocks for _ in range(n)]
+
+
+def isotonic_level(cells, q):
+    """The first delay where the isotonic failure fraction reaches q,
+    interpolated linearly between delays, or the reason there is none."""
+    cells = [c for c in cells if c[1] > 0]
+    g = isotonic([c[2] / c[1] for c in cells], [c[1] for c in cells])
+    for i, gi in enumerate(g):
+        if gi >= q:
+            if i == 0:
+                return f"≤ {cells[0][0]:.0f}"
+            d0, d1 = cells[i - 1][0], cells[i][0]
+            return d0 + (q - g[i - 1]) / (gi - g[i - 1]) * (d1 - d0)
+    return "not reached"
+
+
+def exponent_of(points):
+    """(β, R², n) of ln T = s ln lr + c fitted by OLS (as analyze fits the
+    binomial β: β = -1/s), over (lr, T) points; None below 2 points."""
+    pts = [(math.log(lr), math.log(t)) for lr, t in points]
+    n = len(pts)
+    if n < 2:
+        return None
+    mx, my = sum(x for x, _ in pts) / n, sum(y for _, y in pts) / n
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    sxy = sum((x - mx) * (y - my) for x, y in pts)
+    syy = sum((y - my) ** 2 for _, y in pts)
+    if sxx == 0 or sxy == 0:
+        return None
+    return -sxx / sxy, sxy * sxy / (sxx * syy), n
+
+
+def ms(v):
+    return f"{v:.0f}" if isinstance(v, float) else v
+
+
+def levels(curves, cells):
+    """The per-level tables: T_q of every lr by the binomial curve and by the
+    isotonic failure fraction, and the exponent of each level."""
+    if curves is None and cells is None:
+        return "n/a: neither scaling.csv nor phase_diagram.csv is beside summary.json\n"
+    curves, cells = curves or {}, cells or {}
+    titles = ["lr", "T_c binomial (ms)", "width w (ln T)", "floor f0"] + \
+        [f"T at {q:g} (ms): curve / isotonic" for q in LEVELS]
+    lines = ["| " + " | ".join(titles) + " |", "|" + "---|" * len(titles)]
+    fitted = {q: [] for q in LEVELS}
+    free = {q: [] for q in LEVELS}
+    for lr in sorted(set(curves) | set(cells), reverse=True):
+        curve = curves.get(lr)
+        row = [f"{lr:.4g}"] + (["n/a"] * 3 if curve is None else
+                               [f"{curve[0]:.0f}", f"{curve[1]:.3f}", f"{curve[2]:.2f}"])
+        for q in LEVELS:
+            a = "n/a" if curve is None else curve_level(curve, q)
+            b = "n/a" if lr not in cells else isotonic_level(cells[lr], q)
+            if isinstance(a, float) and curve[3]:  # only the lrs analyze's fit used
+                fitted[q].append((lr, a))
+            if isinstance(b, float):
+                free[q].append((lr, b))
+            row.append(f"{ms(a)} / {ms(b)}")
+        lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "| level q | β (binomial curve) | R² | lrs | β (isotonic) | R² | lrs |", "|---|---|---|---|---|---|---|"]
+    for q in LEVELS:
+        row = [f"{q:g}"]
+        for pts in (fitted[q], free[q]):
+            e = exponent_of(pts)
+            row += [f"n/a ({len(pts)} lrs)", "", str(len(pts))] if e is None else [num(e[0]), num(e[1]), str(e[2])]
+        lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -219,14 +364,17 @@ def main(argv=None):
     nopost = load(a.nopost)
     tab = table({"nopost": nopost, "nomemory": load(a.nomemory), "post": load(a.post)})
     points = boundaries(nopost, read_phase_diagram(a.nopost))
+    by_level = levels(binomial_curves(a.nopost), phase_cells(a.nopost))
     if a.into is None:
-        sys.stdout.write(tab + "\n" + points)
+        sys.stdout.write(tab + "\n" + points + "\n" + by_level)
         return 0
     with open(a.into, encoding="utf-8") as f:
         text = f.read()
     text = splice(text, tab, a.into)
     if POINTS_BEGIN in text:
         text = splice(text, points, a.into, POINTS_BEGIN, POINTS_END)
+    if LEVELS_BEGIN in text:
+        text = splice(text, by_level, a.into, LEVELS_BEGIN, LEVELS_END)
     with open(a.into, "w", encoding="utf-8") as f:
         f.write(text)
     return 0

@@ -2,7 +2,9 @@
 """analysis/repro_table.py: the rows of docs/reproduction.md come from
 summary.json as analyze wrote it; an incomplete run or a file without the
 markers is refused; the per-lr table carries each estimator's boundary
-delays and the unstable shares of phase_diagram.csv.
+delays and the unstable shares of phase_diagram.csv; the per-level table
+finds each level of the failure transition on the binomial curve of
+scaling.csv and on the isotonic failure fraction, with each level's exponent.
 
   repro_table_test.py REPO_ROOT
 """
@@ -63,6 +65,16 @@ PHASE_DIAGRAM = """lr,delay,seeds,done,missing,fail,lc,sp,unstable,diverged,abor
 0.01,100,4,4,0,0,3,0,1,0,0,0.25,0.75,0,0.25,3,0.75
 0.001,0,4,4,0,0,0,4,0,0,0,0,0,1,0,4,1
 0.001,100,4,4,0,0,4,0,0,0,0,0,1,0,0,4,1
+"""
+
+
+# LC binomial curves: lr 0.1 (T_c 100 ms, w 0.5, no floor), lr 0.01 (T_c 300
+# ms, w 0.25, floor 0.2); the skipped lr and the SP row must be ignored.
+SCALING = """fit,estimator,x_name,x,status,threshold,rate,sse,level,used,reason
+beta_LC_binomial,binomial,lr,0.1,ok,100,2,1.5,0,1,
+beta_LC_binomial,binomial,lr,0.01,ok,300,4,2.5,0.2,1,
+beta_LC_binomial,binomial,lr,0.001,skipped,,,,,0,
+beta_SP_binomial,binomial,lr,0.1,ok,50,-3,1.0,0.9,1,
 """
 
 
@@ -135,6 +147,52 @@ class ReproTable(unittest.TestCase):
         rc, out = self.run_main(["--nopost", p])
         self.assertEqual(rows(second_table(out))[0][5:], ["n/a", "n/a", "n/a"])
 
+    def test_levels_on_the_curve_and_the_isotonic_fraction(self):
+        p = write(self.d, "summary.json", with_points(summary()))
+        with open(os.path.join(self.d, "phase_diagram.csv"), "w", encoding="utf-8") as f:
+            f.write(PHASE_DIAGRAM)
+        with open(os.path.join(self.d, "scaling.csv"), "w", encoding="utf-8") as f:
+            f.write(SCALING)
+        rc, out = self.run_main(["--nopost", p])
+        self.assertEqual(rc, 0)
+        per_lr = out[out.index("| lr | T_c binomial"):]
+        r = rows(per_lr)
+        # lr 0.1: T_q = 100 ms * (q/(1-q))^0.5; the isotonic fraction is 0 at
+        # 0 ms and 0.5 at 100 ms, so it reaches q at 200 q ms.
+        self.assertEqual(r[0], ["0.1", "100", "0.500", "0.00", "33 / 20", "58 / 50", "100 / 100", "173 / not reached"])
+        # lr 0.01: the floor 0.2 hides the 0.1 level; 0.25 = 0.2 + 0.8 σ(ln(1/15)).
+        self.assertEqual(r[1], ["0.01", "300", "0.250", "0.20", "below floor / 40", "152 / 100",
+                                "264 / not reached", "365 / not reached"])
+        self.assertEqual(r[2], ["0.001", "n/a", "n/a", "n/a", "n/a / not reached", "n/a / not reached",
+                                "n/a / not reached", "n/a / not reached"])
+        slopes = rows(per_lr[per_lr.index("| level q"):])
+        # q 0.1: the curve has one lr; the isotonic levels 20 and 40 ms over a
+        # decade give β = ln 10 / ln 2.
+        self.assertEqual(slopes[0], ["0.1", "n/a (1 lrs)", "", "1", "3.32", "1.00", "2"])
+        # q 0.5: 100 and 264 ms on the curves: β = ln 10 / ln 2.640.
+        self.assertEqual(slopes[2], ["0.5", "2.37", "1.00", "2", "n/a (1 lrs)", "", "1"])
+
+    def test_isotonic_pools_violators_and_a_level_below_the_first_delay(self):
+        for ys, ws, want in (([0, 0.5, 0.2, 1], [1, 1, 1, 1], [0, 0.35, 0.35, 1]),
+                             ([0.6, 0.2], [1, 3], [0.3, 0.3]),  # weighted: (0.6 + 3 * 0.2) / 4
+                             ([0.9, 0.5, 0.1], [1, 1, 1], [0.5, 0.5, 0.5])):
+            got = repro_table.isotonic(ys, ws)
+            self.assertEqual(len(got), len(want))
+            for g, w in zip(got, want):
+                self.assertAlmostEqual(g, w)
+        cells = [(0.0, 4, 1, 0), (50.0, 0, 0, 0), (100.0, 4, 4, 0)]  # an empty cell does not count
+        self.assertEqual(repro_table.isotonic_level(cells, 0.2), "≤ 0")
+        self.assertAlmostEqual(repro_table.isotonic_level(cells, 0.625), 50.0)
+
+    def test_level_exponent_regresses_ln_T_on_ln_lr(self):
+        # as analyze fits the binomial β (noisy on exact): -1/slope of ln T on
+        # ln lr is 2.861 here; the reverse regression would give 2.740.
+        beta, r2, n = repro_table.exponent_of([(0.1, 100.0), (0.01, 300.0), (0.001, 500.0)])
+        self.assertAlmostEqual(beta, 2.8613531, places=6)
+        self.assertAlmostEqual(r2, 0.9574325, places=6)
+        self.assertEqual(n, 3)
+        self.assertIsNone(repro_table.exponent_of([(0.1, 100.0)]))
+
     def test_incomplete_run_is_refused(self):
         p = write(self.d, "s.json", summary(complete=False))
         with self.assertRaises(SystemExit) as e:
@@ -161,6 +219,14 @@ class ReproTable(unittest.TestCase):
         self.assertIn(f"mid\n{repro_table.POINTS_BEGIN}\n| lr | T_c^LC reference (ms) |", text)
         self.assertTrue(text.endswith(f"{repro_table.POINTS_END}\nend\n"))
         self.assertNotIn("old points", text)
+        with open(md, "w", encoding="utf-8") as f:  # and so is the per-level block
+            f.write(f"{repro_table.BEGIN}\n{repro_table.END}\n"
+                    f"{repro_table.LEVELS_BEGIN}\nold levels\n{repro_table.LEVELS_END}\nend\n")
+        self.run_main(["--nopost", write(self.d, "s.json", with_points(summary())), "--into", md])
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn(f"{repro_table.LEVELS_BEGIN}\nn/a: neither scaling.csv nor phase_diagram.csv", text)
+        self.assertTrue(text.endswith(f"{repro_table.LEVELS_END}\nend\n"))
         with open(md, "w", encoding="utf-8") as f:
             f.write("no markers\n")
         with self.assertRaises(SystemExit) as e:
