@@ -202,29 +202,26 @@ class ReproTable(unittest.TestCase):
 
     def test_into_replaces_only_the_marked_block(self):
         md = os.path.join(self.d, "r.md")
-        with open(md, "w", encoding="utf-8") as f:
-            f.write(f"before\n{repro_table.BEGIN}\nold table\n{repro_table.END}\nafter\n")
-        self.run_main(["--nopost", write(self.d, "s.json", summary()), "--into", md])
-        with open(md, encoding="utf-8") as f:
-            text = f.read()
+        def into(before, s):
+            with open(md, "w", encoding="utf-8") as f:
+                f.write(before)
+            self.run_main(["--nopost", write(self.d, "s.json", s), "--into", md])
+            with open(md, encoding="utf-8") as f:
+                return f.read()
+
+        text = into(f"before\n{repro_table.BEGIN}\nold table\n{repro_table.END}\nafter\n", summary())
         self.assertTrue(text.startswith(f"before\n{repro_table.BEGIN}\n| exponent |"))
         self.assertTrue(text.endswith(f"{repro_table.END}\nafter\n"))
         self.assertNotIn("old table", text)
-        with open(md, "w", encoding="utf-8") as f:  # the per-lr block is replaced when it is there
-            f.write(f"{repro_table.BEGIN}\n{repro_table.END}\nmid\n"
-                    f"{repro_table.POINTS_BEGIN}\nold points\n{repro_table.POINTS_END}\nend\n")
-        self.run_main(["--nopost", write(self.d, "s.json", with_points(summary())), "--into", md])
-        with open(md, encoding="utf-8") as f:
-            text = f.read()
+        # the per-lr block is replaced when it is there
+        text = into(f"{repro_table.BEGIN}\n{repro_table.END}\nmid\n"
+                    f"{repro_table.POINTS_BEGIN}\nold points\n{repro_table.POINTS_END}\nend\n", with_points(summary()))
         self.assertIn(f"mid\n{repro_table.POINTS_BEGIN}\n| lr | T_c^LC reference (ms) |", text)
         self.assertTrue(text.endswith(f"{repro_table.POINTS_END}\nend\n"))
         self.assertNotIn("old points", text)
-        with open(md, "w", encoding="utf-8") as f:  # and so is the per-level block
-            f.write(f"{repro_table.BEGIN}\n{repro_table.END}\n"
-                    f"{repro_table.LEVELS_BEGIN}\nold levels\n{repro_table.LEVELS_END}\nend\n")
-        self.run_main(["--nopost", write(self.d, "s.json", with_points(summary())), "--into", md])
-        with open(md, encoding="utf-8") as f:
-            text = f.read()
+        # and so is the per-level block
+        text = into(f"{repro_table.BEGIN}\n{repro_table.END}\n"
+                    f"{repro_table.LEVELS_BEGIN}\nold levels\n{repro_table.LEVELS_END}\nend\n", with_points(summary()))
         self.assertIn(f"{repro_table.LEVELS_BEGIN}\nn/a: neither scaling.csv nor phase_diagram.csv", text)
         self.assertTrue(text.endswith(f"{repro_table.LEVELS_END}\nend\n"))
         with open(md, "w", encoding="utf-8") as f:
