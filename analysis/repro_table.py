@@ -179,10 +179,9 @@ def phase_cells(summary_path):
     return {lr: sorted(c) for lr, c in cells.items()}
 
 
-def read_phase_diagram(summary_path):
-    """Per lr: (networks done, unstable, failures of classes 0 and 3); None if
-    the phase_diagram.csv beside summary.json is missing."""
-    cells = phase_cells(summary_path)
+def per_lr_totals(cells):
+    """Per lr: (networks done, unstable, failures of classes 0 and 3) of
+    phase_cells' result; None if phase_diagram.csv was missing."""
     if cells is None:
         return None
     return {lr: (sum(c[1] for c in cs), sum(c[3] for c in cs), sum(c[2] for c in cs)) for lr, cs in cells.items()}
@@ -363,8 +362,9 @@ def main(argv=None):
     a = ap.parse_args(argv)
     nopost = load(a.nopost)
     tab = table({"nopost": nopost, "nomemory": load(a.nomemory), "post": load(a.post)})
-    points = boundaries(nopost, read_phase_diagram(a.nopost))
-    by_level = levels(binomial_curves(a.nopost), phase_cells(a.nopost))
+    cells = phase_cells(a.nopost)
+    points = boundaries(nopost, per_lr_totals(cells))
+    by_level = levels(binomial_curves(a.nopost), cells)
     if a.into is None:
         sys.stdout.write(tab + "\n" + points + "\n" + by_level)
         return 0
