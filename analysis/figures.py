@@ -228,7 +228,7 @@ def phase_diagram(summary, adir, out, formats, fam):
         if combo:
             ax.set_title(", ".join(f"{a} = {v:g}" for a, v in zip(others, combo)), fontsize=9)
     c = summary["counts"]
-    title = f"{summary['campaign']['name']} ({family}): {c['done']}/{c['tasks']} networks done"
+    title = f"{campaign_title(summary)} ({family}): {c['done']}/{c['tasks']} networks done"
     if learned_map:
         title += "; colour = fraction learned"
     if partial_any:
@@ -333,7 +333,7 @@ def scaling(summary, out, formats):
         ax.legend(fontsize=7, loc="lower left")
     for k in range(n, rows * cols):
         axes[k // cols][k % cols].axis("off")
-    fig.suptitle(f"{summary['campaign']['name']}: ln lr = -β ln t + c (OLS; CI: seed-paired bootstrap, "
+    fig.suptitle(f"{campaign_title(summary)}: ln lr = -β ln t + c (OLS; CI: seed-paired bootstrap, "
                  f"{summary.get('bootstrap', {}).get('resamples', '?')} resamples)", fontsize=9)
     fig.tight_layout()
     return save(fig, out, "scaling", formats)
@@ -545,6 +545,21 @@ def family_of(summary, h5):
     return families.module_for(fid, summary["campaign"]["family"])
 
 
+def merged_blocks(summary):
+    """The directories of a merged analysis (`memphase analyze A B ... --out M`), whose summary.json
+    names them in "source" joined by " + " (report/analyze.cpp); [] for a single campaign."""
+    parts = summary.get("source", "").split(" + ")
+    return parts if len(parts) > 1 else []
+
+
+def campaign_title(summary):
+    """The campaign's name for a figure title. A merged analysis carries the first block's campaign
+    (its name), so the title says that it is the first of several blocks."""
+    name = summary["campaign"]["name"]
+    blocks = merged_blocks(summary)
+    return f"{name} + {len(blocks) - 1} more seed block(s), merged" if blocks else name
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dir", help="campaign directory (memphase run --out DIR)")
@@ -594,6 +609,10 @@ def main():
                     fig(f, out, formats, fam)
                 except Exception as e:  # one broken figure must not lose the others
                     warn(f"{fig.__name__} failed: {type(e).__name__}: {e}")
+    elif merged_blocks(summary):
+        warn(f"{a.dir} is a merged analysis of {len(merged_blocks(summary))} seed blocks, with no campaign.h5 "
+             "of its own: only the phase diagram and scaling plot (run figures.py on a block's directory "
+             "for the per-network figures)")
     else:
         warn(f"{h5} does not exist (run `memphase gather {a.dir}`): only the phase diagram and scaling plot")
     if "mechanism" in summary:  # output.snapshots (SPEC §3.8): analysis/mechanism.py

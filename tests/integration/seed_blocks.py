@@ -6,7 +6,11 @@ campaign with every seed (phase diagram and boundary fits byte for byte; the
 exponents' numbers equal), and blocks that are not of one design, or that
 share a seed, are refused with the directories named.
 
-    seed_blocks.py --memphase BIN --mpiexec MPIEXEC --campaign tiny.yaml --work DIR
+With --figures, analysis/figures.py renders the merged directory: its titles
+say that the analysis merges blocks, and it does not tell the user to
+`memphase gather` a directory that has no campaign of its own.
+
+    seed_blocks.py --memphase BIN --mpiexec MPIEXEC --campaign tiny.yaml --work DIR [--figures figures.py]
 """
 import argparse
 import json
@@ -23,6 +27,7 @@ def main():
     ap.add_argument("--mpiexec", required=True)
     ap.add_argument("--campaign", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--figures", help="analysis/figures.py: also render the merged directory")
     a = ap.parse_args()
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
@@ -70,6 +75,8 @@ def main():
         if sx[k] != sy[k]:
             sys.exit(f"FAIL: summary.json '{k}' differs: {sx[k]} vs {sy[k]}")
     print("merged = single campaign: phase_diagram.csv, scaling.csv, summary.json counts/axes/seeds/exponents")
+    if a.figures:
+        check_figures(a.figures, merged, sx, sy)
 
     # Refusals, with the directories named.
     p = analyze(b1, b2)
@@ -88,6 +95,25 @@ def main():
         sys.exit(f"FAIL: different designs: {p.stderr}")
     print("refused: no --out; a shared seed; a different design")
     print("PASS")
+
+
+def check_figures(figures, merged, single, summary):
+    p = subprocess.run([sys.executable, figures, merged, "--formats", "png"], capture_output=True, text=True,
+                       timeout=600)
+    if p.returncode:
+        sys.exit(f"FAIL: figures.py {merged}: {p.stderr[-2000:]}")
+    for name in ("phase_diagram.png", "scaling.png"):
+        if not os.path.getsize(os.path.join(merged, "analysis", "figures", name)):
+            sys.exit(f"FAIL: figures.py wrote an empty {name}")
+    if "merged analysis of 2 seed blocks" not in p.stderr or "memphase gather" in p.stderr:
+        sys.exit(f"FAIL: figures.py on a merged directory must say so, not ask for a gather: {p.stderr}")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(figures)))
+    import figures as fig
+    if fig.campaign_title(summary) != "block1 + 1 more seed block(s), merged":
+        sys.exit(f"FAIL: merged title {fig.campaign_title(summary)!r}")
+    if fig.campaign_title(single) != "full":
+        sys.exit(f"FAIL: single-campaign title {fig.campaign_title(single)!r}")
+    print("figures.py: merged directory rendered, titled and explained")
 
 
 if __name__ == "__main__":
