@@ -609,8 +609,8 @@ def main():
                     fig(f, out, formats, fam)
                 except Exception as e:  # one broken figure must not lose the others
                     warn(f"{fig.__name__} failed: {type(e).__name__}: {e}")
-    elif merged_blocks(summary):
-        warn(f"{a.dir} is a merged analysis of {len(merged_blocks(summary))} seed blocks, with no campaign.h5 "
+    elif (blocks := merged_blocks(summary)):
+        warn(f"{a.dir} is a merged analysis of {len(blocks)} seed blocks, with no campaign.h5 "
              "of its own: only the phase diagram and scaling plot (run figures.py on a block's directory "
              "for the per-network figures)")
     else:

@@ -36,7 +36,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from repro_table import exponent_of, isotonic, splice  # noqa: E402
+from repro_table import exponent_of, isotonic_level, splice  # noqa: E402
 
 BEGIN = "<!-- repro-level-ci:begin -->"
 END = "<!-- repro-level-ci:end -->"
@@ -85,34 +85,15 @@ def read_counts(dirs):
     return lrs, delays, seeds, fails, n
 
 
-def level_delay(delays, frac, weight, q):
-    """The delay where the isotonic failure fraction first reaches q,
-    interpolated linearly; None if it is not reached or reached at the first
-    delay (no interval to interpolate in)."""
-    keep = weight > 0
-    d, g = np.asarray(delays)[keep], isotonic(list(frac[keep]), list(weight[keep]))
-    for i, gi in enumerate(g):
-        if gi >= q:
-            if i == 0:
-                return None
-            return d[i - 1] + (q - g[i - 1]) / (gi - g[i - 1]) * (d[i] - d[i - 1])
-    return None
-
-
 def betas(lrs, delays, fails, n, levels):
-    """β_q of every level (None where an lr lacks the level) for summed counts
-    fails[lr, delay], n[lr, delay]."""
+    """β_q of every level (None where an lr lacks the level: repro_table's
+    isotonic_level finds it not reached, or reached at the first delay) for
+    summed counts fails[lr, delay], n[lr, delay]."""
+    cells = [[(d, n[i, j], fails[i, j], 0) for j, d in enumerate(delays)] for i in range(len(lrs))]
     out = []
-    frac = np.divide(fails, n, out=np.zeros_like(fails), where=n > 0)
     for q in levels:
-        pts = []
-        for i, lr in enumerate(lrs):
-            t = level_delay(delays, frac[i], n[i], q)
-            if t is None:
-                pts = None
-                break
-            pts.append((lr, t))
-        e = exponent_of(pts) if pts else None
+        pts = [(lr, isotonic_level(cells[i], q)) for i, lr in enumerate(lrs)]
+        e = exponent_of(pts) if all(isinstance(t, float) for _, t in pts) else None
         out.append(None if e is None else e[0])
     return out
 
